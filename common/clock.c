@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+/*
+ * clock.c - wall-clock milliseconds and RFC 3339 timestamps.
+ *
+ * Session times (created_at, expires_at) are wall-clock milliseconds,
+ * because they are shown to people and stored on disk; durations use the
+ * monotonic clock, which never jumps.
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "clock.h"
+
+int64_t
+clock_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+int64_t
+clock_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+char *
+clock_format_rfc3339(int64_t ms, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t secs;
+	int64_t frac;
+
+	/* Floor division, so that times before 1970 format correctly too. */
+	secs = (time_t)(ms / 1000);
+	frac = ms % 1000;
+	if (frac < 0) {
+		frac += 1000;
+		secs--;
+	}
+	if (gmtime_r(&secs, &tm) == NULL) {
+		snprintf(buf, len, "1970-01-01T00:00:00.000Z");
+		return (buf);
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)frac);
+	return (buf);
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+/*
+ * json_out.c - the JSON documents of protocol v1: session and instance.
+ *
+ * Both documents name the instance, the service, the store and the
+ * boot_id that answered: that is how a person (and the dashboard) sees
+ * which process holds a session, and that a restarted process is a new
+ * one.  Times are RFC 3339 UTC with milliseconds.
+ */
+#include <jansson.h>
+
+#include "api.h"
+#include "clock.h"
+#include "config.h"
+#include "json_out.h"
+#include "session.h"
+
+json_t *
+json_out_session(const struct session *s, const struct api_ctx *ctx)
+{
+	char created[CLOCK_RFC3339_MAX], updated[CLOCK_RFC3339_MAX];
+	char expires[CLOCK_RFC3339_MAX];
+	json_t *doc, *served_by, *data;
+
+	clock_format_rfc3339(s->created_at, created, sizeof(created));
+	clock_format_rfc3339(s->updated_at, updated, sizeof(updated));
+	clock_format_rfc3339(s->expires_at, expires, sizeof(expires));
+	served_by = json_pack("{s:s, s:s, s:s, s:s}", "instance",
+	    ctx->cfg->instance, "service", ctx->cfg->service_name, "store",
+	    session_store_name(ctx->store), "boot_id", ctx->boot_id);
+	if (served_by != NULL && s->store_instance != NULL)
+		json_object_set_new(served_by, "store_instance",
+		    json_string(s->store_instance));
+	/* The store keeps its map; the document takes a reference. */
+	data = s->data != NULL ? json_incref((json_t *)s->data) : json_object();
+	doc = json_pack("{s:s, s:I, s:o, s:s, s:s, s:s, s:s, s:o}", "user",
+	    s->user, "counter", (json_int_t)s->counter, "data", data,
+	    "created_at", created, "updated_at", updated, "expires_at", expires,
+	    "created_by", s->created_by, "served_by", served_by);
+	if (doc != NULL && s->token != NULL)
+		json_object_set_new(doc, "token", json_string(s->token));
+	return (doc);
+}
+
+json_t *
+json_out_info(const struct api_ctx *ctx)
+{
+	char started[CLOCK_RFC3339_MAX];
+	int64_t sessions;
+	json_t *doc;
+
+	clock_format_rfc3339(ctx->started_at_ms, started, sizeof(started));
+	sessions = session_store_count(ctx->store);
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:b}",
+	    "service", ctx->cfg->service_name, "instance", ctx->cfg->instance,
+	    "store", session_store_name(ctx->store), "version",
+	    STATELAB_VERSION, "boot_id", ctx->boot_id, "started_at", started,
+	    "uptime_s",
+	    (json_int_t)((clock_mono_us() - ctx->started_mono_us) / 1000000),
+	    "sessions",
+	    sessions >= 0 ? json_integer((json_int_t)sessions) : json_null(),
+	    "ready", ctx->state == API_READY);
+	if (doc != NULL)
+		session_store_describe(ctx->store, doc);
+	return (doc);
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/*
+ * request.c - one request in flight: its state, its body, its one reply.
+ *
+ * Life of a struct request:
+ *
+ *   api_dispatch --request_new()--> handler --store op--> callback
+ *                                      |                     |
+ *                                      +---request_send()<---+
+ *                                               |
+ *                        headers, evhttp_send_reply, log, metrics, free
+ *
+ * request_send() is the only place that answers a request, so the common
+ * headers, the log line and the metrics cannot be forgotten on any path,
+ * and ctx->inflight (what the drain waits for) is exact.
+ *
+ * A client that hung up while its store operation was under way leaves
+ * evhttp's request without a connection; evhttp_send_reply then frees it
+ * and sends nothing, which is what we want.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "problem.h"
+#include "request.h"
+
+static const char *method_name(enum evhttp_cmd_type);
+static void set_request_id(struct request *);
+static int is_json_type(const char *);
+static void free_buffer(const void *, size_t, void *);
+
+struct request *
+request_new(struct evhttp_request *req, struct api_ctx *ctx, size_t route)
+{
+	struct evhttp_connection *evcon;
+	struct request *rq;
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		return (NULL);
+	rq->req = req;
+	rq->ctx = ctx;
+	rq->route = route;
+	rq->t0_us = clock_mono_us();
+	rq->method = method_name(evhttp_request_get_command(req));
+	if ((evcon = evhttp_request_get_connection(req)) != NULL)
+		evhttp_connection_get_peer(evcon, &addr, &port);
+	snprintf(
+	    rq->remote, sizeof(rq->remote), "%s", addr != NULL ? addr : "-");
+	set_request_id(rq);
+	ctx->inflight++;
+	return (rq);
+}
+
+void
+request_add_header(struct request *rq, const char *name, const char *value)
+{
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(rq->req), name, value);
+}
+
+void
+request_send(struct request *rq, int status, const char *content_type,
+    struct evbuffer *body)
+{
+	struct api_ctx *ctx = rq->ctx;
+	struct evkeyvalq *out = evhttp_request_get_output_headers(rq->req);
+	const char *origin;
+	struct log_request line;
+	size_t nroutes;
+
+	if (rq->replied++) {
+		/* A second reply is a bug in a handler, not in the input. */
+		log_warnx("request: second reply to %s suppressed", rq->id);
+		return;
+	}
+	evhttp_add_header(out, "X-Served-By", ctx->cfg->instance);
+	evhttp_add_header(out, "X-Request-Id", rq->id);
+	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(out, "Server", "statelab");
+	if (evhttp_find_header(out, "Cache-Control") == NULL)
+		evhttp_add_header(out, "Cache-Control", "no-store");
+	if (content_type != NULL)
+		evhttp_add_header(out, "Content-Type", content_type);
+	origin = evhttp_find_header(
+	    evhttp_request_get_input_headers(rq->req), "Origin");
+	if (origin != NULL && config_cors_allows(ctx->cfg, origin)) {
+		evhttp_add_header(out, "Access-Control-Allow-Origin", origin);
+		evhttp_add_header(out, "Access-Control-Expose-Headers",
+		    "X-Served-By, X-Request-Id");
+		evhttp_add_header(out, "Vary", "Origin");
+	}
+	/* While draining, let keep-alive clients reconnect elsewhere. */
+	if (ctx->state == API_DRAINING)
+		evhttp_add_header(out, "Connection", "close");
+
+	line.method = rq->method;
+	line.route = api_route_names(&nroutes)[rq->route];
+	line.status = status;
+	line.bytes = body != NULL ? evbuffer_get_length(body) : 0;
+	line.session = rq->session == REQUEST_SESSION_HIT ? "hit"
+	    : rq->session == REQUEST_SESSION_MISS         ? "miss"
+	                                                  : "none";
+	line.request_id = rq->id;
+	line.remote = rq->remote;
+
+	evhttp_send_reply(rq->req, status, NULL, body);
+
+	line.dur_us = clock_mono_us() - rq->t0_us;
+	log_request(&line);
+	metrics_request(rq->route, rq->method, status, line.dur_us);
+
+	free(rq->token);
+	free(rq->key);
+	json_decref(rq->body);
+	free(rq);
+	if (--ctx->inflight == 0 && ctx->on_idle != NULL)
+		ctx->on_idle(ctx->on_idle_arg);
+}
+
+void
+request_send_json(struct request *rq, int status, const json_t *doc)
+{
+	struct evbuffer *buf;
+	char *text;
+
+	if ((buf = evbuffer_new()) == NULL ||
+	    (text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
+		evbuffer_free(buf);
+		request_send(rq, 503, NULL, NULL);
+		return;
+	}
+	/* Hand the string to the buffer without a copy; it frees it. */
+	evbuffer_add_reference(buf, text, strlen(text), free_buffer, NULL);
+	request_send(rq, status, "application/json", buf);
+	evbuffer_free(buf);
+}
+
+int
+request_read_json(struct request *rq, int optional)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
+	const char *type;
+	json_error_t jerr;
+	size_t len = evbuffer_get_length(in);
+	char detail[256];
+
+	if (len == 0 && optional)
+		return (0);
+	type = evhttp_find_header(
+	    evhttp_request_get_input_headers(rq->req), "Content-Type");
+	if (type == NULL || !is_json_type(type)) {
+		problem_send(rq, 415, "unsupported-media-type",
+		    "send the body as JSON with 'Content-Type: application/json'");
+		return (-1);
+	}
+	rq->body = json_loadb((const char *)evbuffer_pullup(in, -1), len,
+	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (rq->body == NULL) {
+		snprintf(detail, sizeof(detail),
+		    "the body is not valid JSON: %s (line %d, column %d)",
+		    jerr.text, jerr.line, jerr.column);
+		problem_send(rq, 400, "malformed-json", detail);
+		return (-1);
+	}
+	return (0);
+}
+
+size_t
+request_body_length(const struct request *rq)
+{
+	return (evbuffer_get_length(evhttp_request_get_input_buffer(rq->req)));
+}
+
+static const char *
+method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET:
+		return ("GET");
+	case EVHTTP_REQ_HEAD:
+		return ("HEAD");
+	case EVHTTP_REQ_POST:
+		return ("POST");
+	case EVHTTP_REQ_PUT:
+		return ("PUT");
+	case EVHTTP_REQ_DELETE:
+		return ("DELETE");
+	case EVHTTP_REQ_OPTIONS:
+		return ("OPTIONS");
+	case EVHTTP_REQ_PATCH:
+		return ("PATCH");
+	default:
+		return ("other");
+	}
+}
+
+/*
+ * Take the client's X-Request-Id when it is 1..REQUEST_ID_MAX characters
+ * of [A-Za-z0-9._:-] (it goes into logs and headers unescaped), otherwise
+ * make one from the boot id and a sequence number.
+ */
+static void
+set_request_id(struct request *rq)
+{
+	const char *id, *p;
+
+	id = evhttp_find_header(
+	    evhttp_request_get_input_headers(rq->req), "X-Request-Id");
+	if (id != NULL) {
+		for (p = id; *p != '\0' && p - id <= REQUEST_ID_MAX; p++)
+			if (!((*p >= 'a' && *p <= 'z') ||
+			        (*p >= 'A' && *p <= 'Z') ||
+			        (*p >= '0' && *p <= '9') || *p == '.' ||
+			        *p == '_' || *p == ':' || *p == '-'))
+				break;
+		if (*p == '\0' && p != id && p - id <= REQUEST_ID_MAX) {
+			memcpy(rq->id, id, (size_t)(p - id) + 1);
+			return;
+		}
+	}
+	snprintf(rq->id, sizeof(rq->id), "%.8s-%llu", rq->ctx->boot_id,
+	    (unsigned long long)++rq->ctx->seq);
+}
+
+/* "application/json", optionally with parameters such as charset. */
+static int
+is_json_type(const char *type)
+{
+	size_t n = strlen("application/json");
+
+	return (strncasecmp(type, "application/json", n) == 0 &&
+	    (type[n] == '\0' || type[n] == ';' || type[n] == ' '));
+}
+
+static void
+free_buffer(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	free((void *)data);
+}

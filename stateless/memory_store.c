@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+/*
+ * memory_store.c - sessions in this process's memory: gone when it dies.
+ *
+ * This is the anti-pattern the workshop shows on purpose.  Kill the
+ * process, or let a load balancer send the next request to a sibling, and
+ * the session is not there.  It is also as fast as a session can be, which
+ * is why people keep writing it.
+ *
+ * Layout:
+ *   - a uthash table keyed by token gives O(1) lookup; key comparison is
+ *     replaced by a constant-time one (HASH_KEYCMP below);
+ *   - a TAILQ holds every session in expiry order.  The TTL is the same
+ *     for all and slides on every use, so a touched session moves to the
+ *     tail and the head is always the next to expire: the sweep pops
+ *     from the head and never scans the table.
+ *
+ * Invariants: every entry is in both structures; count == HASH_COUNT;
+ * expires_at is non-decreasing from head to tail.  All operations
+ * complete (call done) before they return.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "memory_store.h"
+#include "session.h"
+#include "token.h"
+
+/* uthash compares keys with this (0 = equal); lengths match by then. */
+#define HASH_KEYCMP(a, b, n) (!token_memeq((a), (b), (n)))
+#include <uthash.h>
+
+#define SWEEP_BATCH 1000 /* sessions dropped per sweep call at most */
+
+struct mem_session {
+	char token[TOKEN_LEN + 1]; /* the hash key */
+	int64_t counter;
+	int64_t created_at; /* ms since the epoch */
+	int64_t updated_at;
+	int64_t expires_at;
+	json_t *data; /* owned object, or NULL when empty */
+	TAILQ_ENTRY(mem_session) by_expiry;
+	UT_hash_handle hh;
+	char user[]; /* NUL-terminated */
+};
+
+TAILQ_HEAD(mem_expiry_list, mem_session);
+
+struct memory_store {
+	struct mem_session *table; /* uthash head */
+	struct mem_expiry_list expiry;
+	int64_t count;
+	int64_t max_sessions;
+	int64_t ttl_ms;
+	int64_t (*now_ms)(void);
+	char *instance; /* created_by of every session here */
+};
+
+static struct mem_session *lookup(
+    struct memory_store *, const char *, enum store_rc *);
+static void touch(struct memory_store *, struct mem_session *);
+static void drop(struct memory_store *, struct mem_session *);
+static void reply(struct memory_store *, struct mem_session *, const char *,
+    store_done_fn, void *);
+
+static void ms_create(void *, const char *, store_done_fn, void *);
+static void ms_get(void *, const char *, store_done_fn, void *);
+static void ms_incr(void *, const char *, int64_t, store_done_fn, void *);
+static void ms_data_put(
+    void *, const char *, const char *, const json_t *, store_done_fn, void *);
+static void ms_data_delete(
+    void *, const char *, const char *, store_done_fn, void *);
+static void ms_destroy(void *, const char *, store_done_fn, void *);
+static int64_t ms_count(void *);
+static int ms_is_ready(void *);
+static int64_t ms_sweep(void *, int64_t);
+static void ms_close(void *);
+
+static const struct session_store_ops memory_ops = {
+	.name = "memory",
+	.create = ms_create,
+	.get = ms_get,
+	.incr = ms_incr,
+	.data_put = ms_data_put,
+	.data_delete = ms_data_delete,
+	.destroy = ms_destroy,
+	.count = ms_count,
+	.is_ready = ms_is_ready,
+	.sweep = ms_sweep,
+	.describe = NULL,
+	.close = ms_close,
+};
+
+struct session_store *
+memory_store_open(const struct store_params *p, char *err, size_t errlen)
+{
+	struct memory_store *ms;
+
+	if ((ms = calloc(1, sizeof(*ms))) == NULL ||
+	    (ms->instance = strdup(p->cfg->instance)) == NULL) {
+		free(ms);
+		snprintf(err, errlen, "memory_store: out of memory");
+		return (NULL);
+	}
+	TAILQ_INIT(&ms->expiry);
+	ms->max_sessions = p->cfg->max_sessions;
+	ms->ttl_ms = p->cfg->session_ttl * 1000;
+	ms->now_ms = p->now_ms;
+	return (session_store_new(&memory_ops, ms));
+}
+
+static void
+ms_create(void *impl, const char *user, store_done_fn done, void *arg)
+{
+	struct memory_store *ms = impl;
+	struct mem_session *e;
+	size_t ulen = strlen(user);
+
+	if (ms->count >= ms->max_sessions) {
+		done(STORE_FULL, NULL,
+		    "this instance holds --max-sessions sessions already", arg);
+		return;
+	}
+	if ((e = calloc(1, sizeof(*e) + ulen + 1)) == NULL) {
+		done(STORE_NOMEM, NULL, NULL, arg);
+		return;
+	}
+	if (token_generate(e->token) == -1) {
+		free(e);
+		done(STORE_UNAVAIL, NULL, "no randomness for a token", arg);
+		return;
+	}
+	memcpy(e->user, user, ulen + 1);
+	e->created_at = e->updated_at = ms->now_ms();
+	e->expires_at = e->created_at + ms->ttl_ms;
+	/* 128 random bits: a collision is not a case worth a branch. */
+	HASH_ADD_STR(ms->table, token, e);
+	TAILQ_INSERT_TAIL(&ms->expiry, e, by_expiry);
+	ms->count++;
+	reply(ms, e, e->token, done, arg);
+}
+
+static void
+ms_get(void *impl, const char *token, store_done_fn done, void *arg)
+{
+	struct memory_store *ms = impl;
+	struct mem_session *e;
+	enum store_rc rc;
+
+	if ((e = lookup(ms, token, &rc)) == NULL) {
+		done(rc, NULL, NULL, arg);
+		return;
+	}
+	touch(ms, e);
+	reply(ms, e, NULL, done, arg);
+}
+
+static void
+ms_incr(
+    void *impl, const char *token, int64_t by, store_done_fn done, void *arg)
+{
+	struct memory_store *ms = impl;
+	struct mem_session *e;
+	enum store_rc rc;
+	int64_t sum;
+
+	if ((e = lookup(ms, token, &rc)) == NULL) {
+		done(rc, NULL, NULL, arg);
+		return;
+	}
+	if (__builtin_add_overflow(e->counter, by, &sum)) {
+		done(STORE_INVALID, NULL,
+		    "the counter would overflow a signed 64-bit integer", arg);
+		return;
+	}
+	e->counter = sum;
+	touch(ms, e);
+	reply(ms, e, NULL, done, arg);
+}
+
+static void
+ms_data_put(void *impl, const char *token, const char *key, const json_t *value,
+    store_done_fn done, void *arg)
+{
+	struct memory_store *ms = impl;
+	struct mem_session *e;
+	json_t *copy = NULL, *old = NULL;
+	enum store_rc rc;
+
+	if ((e = lookup(ms, token, &rc)) == NULL) {
+		done(rc, NULL, NULL, arg);
+		return;
+	}
+	if ((e->data == NULL && (e->data = json_object()) == NULL) ||
+	    (copy = json_deep_copy(value)) == NULL) {
+		done(STORE_NOMEM, NULL, NULL, arg);
+		return;
+	}
+	/* Keep the old value until the new map is known to fit. */
+	if ((old = json_object_get(e->data, key)) != NULL)
+		json_incref(old);
+	json_object_set_new(e->data, key, copy);
+	if (json_dumpb(e->data, NULL, 0, JSON_COMPACT) > SESSION_DATA_MAX) {
+		if (old != NULL)
+			json_object_set_new(e->data, key, old);
+		else
+			json_object_del(e->data, key);
+		done(STORE_TOOBIG, NULL, NULL, arg);
+		return;
+	}
+	json_decref(old);
+	touch(ms, e);
+	reply(ms, e, NULL, done, arg);
+}
+
+static void
+ms_data_delete(void *impl, const char *token, const char *key,
+    store_done_fn done, void *arg)
+{
+	struct memory_store *ms = impl;
+	struct mem_session *e;
+	enum store_rc rc;
+
+	if ((e = lookup(ms, token, &rc)) == NULL) {
+		done(rc, NULL, NULL, arg);
+		return;
+	}
+	if (e->data != NULL)
+		json_object_del(e->data, key);
+	touch(ms, e);
+	reply(ms, e, NULL, done, arg);
+}
+
+static void
+ms_destroy(void *impl, const char *token, store_done_fn done, void *arg)
+{
+	struct memory_store *ms = impl;
+	struct mem_session *e;
+	enum store_rc rc;
+
+	if ((e = lookup(ms, token, &rc)) == NULL) {
+		done(rc, NULL, NULL, arg);
+		return;
+	}
+	drop(ms, e);
+	done(STORE_OK, NULL, NULL, arg);
+}
+
+static int64_t
+ms_count(void *impl)
+{
+	return (((struct memory_store *)impl)->count);
+}
+
+static int
+ms_is_ready(void *impl)
+{
+	(void)impl;
+	return (1);
+}
+
+static int64_t
+ms_sweep(void *impl, int64_t now_ms)
+{
+	struct memory_store *ms = impl;
+	struct mem_session *e;
+	int64_t n = 0;
+
+	while (n < SWEEP_BATCH && (e = TAILQ_FIRST(&ms->expiry)) != NULL &&
+	    e->expires_at <= now_ms) {
+		drop(ms, e);
+		n++;
+	}
+	return (n);
+}
+
+static void
+ms_close(void *impl)
+{
+	struct memory_store *ms = impl;
+	struct mem_session *e;
+
+	while ((e = TAILQ_FIRST(&ms->expiry)) != NULL)
+		drop(ms, e);
+	free(ms->instance);
+	free(ms);
+}
+
+/*
+ * Find the live session for token.  An expired one found before the sweep
+ * got to it is dropped here and reported as STORE_EXPIRED.
+ */
+static struct mem_session *
+lookup(struct memory_store *ms, const char *token, enum store_rc *rc)
+{
+	struct mem_session *e = NULL;
+
+	*rc = STORE_NOTFOUND;
+	if (!token_is_wellformed(token))
+		return (NULL);
+	HASH_FIND_STR(ms->table, token, e);
+	if (e == NULL)
+		return (NULL);
+	if (e->expires_at <= ms->now_ms()) {
+		drop(ms, e);
+		*rc = STORE_EXPIRED;
+		return (NULL);
+	}
+	return (e);
+}
+
+/* Slide the TTL: the session becomes the last to expire. */
+static void
+touch(struct memory_store *ms, struct mem_session *e)
+{
+	e->updated_at = ms->now_ms();
+	e->expires_at = e->updated_at + ms->ttl_ms;
+	TAILQ_REMOVE(&ms->expiry, e, by_expiry);
+	TAILQ_INSERT_TAIL(&ms->expiry, e, by_expiry);
+}
+
+static void
+drop(struct memory_store *ms, struct mem_session *e)
+{
+	HASH_DEL(ms->table, e);
+	TAILQ_REMOVE(&ms->expiry, e, by_expiry);
+	ms->count--;
+	json_decref(e->data);
+	free(e);
+}
+
+/* Complete with a view of e; everything in it is borrowed from e. */
+static void
+reply(struct memory_store *ms, struct mem_session *e, const char *new_token,
+    store_done_fn done, void *arg)
+{
+	struct session s = {
+		.user = e->user,
+		.counter = e->counter,
+		.data = e->data,
+		.created_at = e->created_at,
+		.updated_at = e->updated_at,
+		.expires_at = e->expires_at,
+		.created_by = ms->instance,
+		.token = new_token,
+		.store_instance = NULL,
+	};
+
+	done(STORE_OK, &s, NULL, arg);
+}
