@@ -54,6 +54,13 @@ SUITES      = $(patsubst tests/check_%.c,%,$(filter-out tests/check_main.c,$(wil
 # Extra test targets that mk/*.mk fragments append to (k8s, browser, ...).
 CHECK_EXTRA :=
 
+# Quiet by default; `make V=1` shows every command.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
 .DEFAULT_GOAL := all
 
 all: deps
@@ -66,33 +73,37 @@ deps:
 
 $(B)/stateless: $(O)/stateless/main.o $(STATELESS_LIB) $(O)/libstatelab.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STATELESS) $(LIBS_COMMON) $(LDLIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STATELESS) $(LIBS_COMMON) $(LDLIBS)
 
 $(B)/stateful: $(O)/stateful/main.o $(STATEFUL_LIB) $(O)/libstatelab.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STATEFUL) $(LIBS_COMMON) $(LDLIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STATEFUL) $(LIBS_COMMON) $(LDLIBS)
 
 $(O)/libstatelab.a: $(COMMON_OBJ)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(O)/check_all: $(TEST_OBJ) $(STATELESS_LIB) $(STATEFUL_LIB) $(O)/libstatelab.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STATELESS) $(LIBS_STATEFUL) \
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_STATELESS) $(LIBS_STATEFUL) \
 	    $(LIBS_COMMON) $(LIBS_TEST) $(LDLIBS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The dashboard is compiled into the binary: no file to ship, no CDN.
 $(O)/embed: tools/embed.c
 	@mkdir -p $(@D)
-	$(CC) -std=c11 $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(Q)$(CC) -std=c11 $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 $(O)/web_assets.c: $(O)/embed $(WEB_ASSETS)
-	$(O)/embed $(WEB_ASSETS) > $@.tmp && mv $@.tmp $@
+	$(Q)$(O)/embed $(WEB_ASSETS) > $@.tmp && mv $@.tmp $@
 
 $(O)/web_assets.o: $(O)/web_assets.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Check suites are found by name: tests/check_<m>.c exports <m>_suite().
 $(O)/suites.h: FORCE
@@ -100,7 +111,10 @@ $(O)/suites.h: FORCE
 	@printf 'SUITE(%s)\n' $(SUITES) > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-$(O)/tests/check_main.o: $(O)/suites.h
+$(TEST_OBJ): $(O)/suites.h
+
+# Tests reach the backends' headers too.
+$(O)/tests/%.o: ALL_CFLAGS += -Istateless -Istateful -Itests
 
 check: deps
 	@$(MAKE) --no-print-directory check-unit check-e2e check-lint $(CHECK_EXTRA)

@@ -69,6 +69,7 @@ struct server {
 	struct event *linger_timer; /* lets the last replies leave */
 	int64_t drain_started_us;
 	int64_t inflight_at_stop; /* requests being finished at stop */
+	int port;                 /* the port bound */
 	int signals;
 };
 
@@ -153,6 +154,12 @@ server_run(struct server *srv)
 	return (0);
 }
 
+int
+server_port(const struct server *srv)
+{
+	return (srv->port);
+}
+
 void
 server_free(struct server *srv)
 {
@@ -214,6 +221,7 @@ bind_listener(struct server *srv, char *err, size_t errlen)
 		port = ntohs(s4->sin_port);
 		snprintf(addr, sizeof(addr), "%s:%d", host, port);
 	}
+	srv->port = port;
 	evconnlistener_set_error_cb(
 	    evhttp_bound_socket_get_listener(srv->bound), on_accept_error);
 	log_fields(LOG_LEVEL_INFO, "listening", "addr", addr, NULL);

@@ -24,6 +24,9 @@ struct server *server_new(struct api_ctx *ctx, char *err, size_t errlen);
  */
 int server_run(struct server *srv);
 
+/* The port actually bound (the real one when --listen asked for 0). */
+int server_port(const struct server *srv);
+
 /* Close the listener and every connection; free srv.  Accepts NULL. */
 void server_free(struct server *srv);
 

@@ -187,7 +187,8 @@
 		this.nLoss = 0;
 		this.nKept = 0;
 		this.stickyUntil = 0;
-		this.seen = new Set();
+		this.seen = new Set();		/* instances in the legend */
+		this.knownBy = new Set();	/* instance/boot that answered this session */
 		this.wire();
 		var saved = store(this.key);
 		if (saved && saved.token) {
@@ -333,7 +334,8 @@
 			document.title = svc + ' \u00b7 ' + i.instance + ' \u2013 statelab';
 			var v = document.getElementById('foot-version');
 			v.textContent = 'statelab ' + (i.version || '') + ' \u00b7 ' +
-			    (i.sessions !== undefined ? i.sessions + ' sessions on this instance' : '');
+			    (i.sessions !== undefined ? i.sessions + (i.sessions === 1 ? ' session' : ' sessions') +
+			    ' on this instance' : '');
 		}
 	};
 
@@ -384,6 +386,7 @@
 			var inst = r.instance || sb.instance || '?';
 			store(self.key, { token: self.token, user: user });
 			self.createdBy = s.created_by || inst;
+			self.knownBy = new Set([inst + '/' + (sb.boot_id || '')]);
 			self.lastOk = {
 				instance: inst, boot: sb.boot_id, store: sb.store,
 				generation: self.info ? self.info.generation : undefined,
@@ -392,7 +395,7 @@
 			self.showSession(s);
 			self.setInstance(inst);
 			self.mark('login', inst, '\u25B6 ' + user, 'login as ' + user + ', created by ' + inst);
-			self.event('login', '\u25CF', user + ' logged in; session created by ' + inst);
+			self.event('login', '\u25CF', user + ' logged in on ' + inst);
 			self.explain('you are logged in as ' + user + '. ' + inst +
 			    ' created your session and keeps it ' + whereItLives(sb.store, inst) + '.', true);
 		});
@@ -500,8 +503,17 @@
 		};
 		this.setInstance(inst);
 		this.showCounter(s, inst);
-		var moved = prev && prev.instance !== inst;
-		var rebooted = prev && !moved && prev.boot && sb.boot_id && prev.boot !== sb.boot_id;
+		/*
+		 * Only a server (instance + boot) that has not answered for this
+		 * session before makes a "kept" mark: in token or remote mode the
+		 * requests hop between replicas all the time, and each hop back
+		 * to a known one is an ordinary mark in that replica's colour.
+		 */
+		var key = inst + '/' + (sb.boot_id || '');
+		var fresh = !this.knownBy.has(key);
+		this.knownBy.add(key);
+		var moved = fresh && prev && prev.instance !== inst;
+		var rebooted = fresh && prev && !moved && prev.boot && sb.boot_id && prev.boot !== sb.boot_id;
 		if (moved || rebooted) {
 			this.nKept++;
 			var why = whyKept(sb.store || prev.store);
@@ -509,11 +521,14 @@
 			    'served by ' + inst + ', not ' + prev.instance + ' as before \u2014 and it still knew your session (counter ' + s.counter + '): ' + why + '.' :
 			    inst + ' restarted (new boot ' + shortId(sb.boot_id) + ', was ' + shortId(prev.boot) + ') and still knew your session (counter ' + s.counter + '): ' + why + '.';
 			this.mark('kept', inst, '\u21C4 kept \u00b7 ' + inst, clock() + ' ' + what);
-			this.event('kept', '\u21C4', what);
+			this.event('kept', '\u21C4', moved ?
+			    'kept: ' + inst + ' (not ' + prev.instance + ') still knew the session, counter ' + s.counter :
+			    'kept: ' + inst + ' restarted (boot ' + shortId(sb.boot_id) + ') and still knew the session, counter ' + s.counter);
 			this.explain(what, true);
 		} else {
 			this.mark(kind, inst, '', (kind === 'write' ? '+1 \u2192 ' : 'read: ') + s.counter + ', served by ' + inst);
-			if (kind === 'write')
+			/* Not at 5 per second: the line is a live region. */
+			if (kind === 'write' && !this.auto)
 				this.explain(inst + ' answered: counter is now ' + s.counter + '.', false);
 		}
 		this.lastOk = now;
@@ -536,22 +551,18 @@
 			this.setInstance(inst);
 		this.mark('loss', inst, (expired ? '\u231B expired' : '\u2715 LOST') + ' \u00b7 ' + at + ' \u00b7 ' + inst,
 		    at + ' ' + inst + ' answered \u201csession ' + (expired ? 'expired' : 'not found') + '\u201d');
-		var first = expired ?
-		    inst + ' says your session expired: it sat idle longer than the session TTL.' :
-		    inst + ' answered \u201csession not found\u201d.';
-		this.showLost(at, inst, first, expired);
-		this.explain(first, true);
+		var fact = inst + ' answered \u201csession ' + (expired ? 'expired' : 'not found') + '\u201d';
+		this.showLost(at, fact + (this.user ? ' for ' + this.user : '') + '.', expired);
+		this.event('loss', expired ? '\u231B' : '\u2715', (expired ? 'expired: ' : 'LOST: ') + fact);
 		this.renderStats();
 		if (expired) {
-			this.event('loss', '\u231B', at + ' session expired (' + inst + ')');
+			this.explain(inst + ' says your session expired: it sat idle longer than the session TTL.', true);
 			return null;
 		}
+		this.explain(fact + '.', true);
 		/* Ask who answered, to tell "another instance" from "restarted". */
 		return this.pollInfo().then(function (info) {
-			var text = lossText(inst, prev, info);
-			self.event('loss', '\u2715', 'session lost: ' + text);
-			role(self.root, 'lost-text').textContent = at + ' \u2014 ' + text;
-			self.explain(text, true);
+			self.explain(lossText(inst, prev, info), true);
 		});
 	};
 
@@ -590,7 +601,7 @@
 			this.explain('no answer from ' + this.origin + ' \u2014 the server is down or restarting. ' +
 			    'The next answer will show whether your session survived.', true);
 		}
-		this.mark('down', '', '', clock() + ' no answer from ' + this.origin);
+		this.mark('down', '', '\u2013', clock() + ' no answer from ' + this.origin);
 		this.setReach(false);
 		this.renderStats();
 		return null;
@@ -598,6 +609,8 @@
 
 	Pane.prototype.back = function () {
 		this.down = false;
+		if (this.reachable === false)
+			this.setReach(true);
 	};
 
 	Pane.prototype.failed = function (r, what) {
@@ -660,16 +673,15 @@
 			c.classList.add('bump');
 		}
 		role(this.root, 'who').textContent = 'Logged in as ' + (s.user || this.user) +
-		    ' \u00b7 created by ' + (s.created_by || this.createdBy || '?') +
-		    ' \u00b7 last answer from ' + (inst || '?');
+		    ' \u00b7 session created by ' + (s.created_by || this.createdBy || inst || '?');
 	};
 
-	Pane.prototype.showLost = function (at, inst, text) {
+	Pane.prototype.showLost = function (at, text, expired) {
 		role(this.root, 'counter-box').hidden = true;
 		role(this.root, 'login').hidden = true;
-		var box = role(this.root, 'lost');
-		role(this.root, 'lost-text').textContent = at + ' \u2014 ' + text;
-		box.hidden = false;
+		role(this.root, 'lost-title').textContent = expired ? 'Session expired' : 'Session lost';
+		role(this.root, 'lost-text').textContent = 'At ' + at + ', ' + text;
+		role(this.root, 'lost').hidden = false;
 		this.root.classList.add('is-lost');
 	};
 

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: MIT
+/*
+ * check_store_contract.c - one contract, every session_store backend.
+ *
+ * The same test bodies run against each row of factories[] through
+ * tcase_add_loop_test (HS-23), so "the same protocol" is tested, not
+ * assumed.  A backend-specific file covers only what is unique to it.
+ * Each test gets a fresh loop, config and store from its factory, and
+ * the fake clock of test_util.c, so expiry is tested without sleeping.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "check_suites.h"
+#include "config.h"
+#include "memory_store.h"
+#include "session.h"
+#include "test_util.h"
+#include "wrap_store.h"
+
+/* A backend under test: how to open it over a config. */
+struct store_factory {
+	const char *name;
+	enum config_service service;
+	struct session_store *(*open)(const struct store_params *p);
+};
+
+static struct session_store *
+open_memory(const struct store_params *p)
+{
+	char err[256];
+
+	return (memory_store_open(p, err, sizeof(err)));
+}
+
+static struct session_store *
+open_deferred_memory(const struct store_params *p)
+{
+	return (wrap_store_new(open_memory(p), p->base, 1));
+}
+
+static const struct store_factory factories[] = {
+	{ "memory", CONFIG_STATELESS, open_memory },
+	{ "memory, deferred", CONFIG_STATELESS, open_deferred_memory },
+};
+#define NFACTORIES ((int)(sizeof(factories) / sizeof(factories[0])))
+
+/* The per-test world. */
+static struct event_base *base;
+static struct config cfg;
+static struct session_store *st;
+static char dir[64];
+
+static void
+open_store(int i)
+{
+	struct store_params p;
+	char db[128];
+
+	snprintf(dir, sizeof(dir), "/tmp/statelab-contract.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/contract.db", dir);
+	base = event_base_new();
+	/* For a stateless backend the list ends before "--db". */
+	test_config(&cfg, factories[i].service, "--instance", "contract",
+	    "--session-ttl", "60", "--max-sessions", "3",
+	    factories[i].service == CONFIG_STATEFUL ? "--db" : NULL, db, NULL);
+	test_now = 1700000000000LL;
+	p.base = base;
+	p.cfg = &cfg;
+	p.now_ms = test_now_ms;
+	st = factories[i].open(&p);
+	ck_assert_msg(st != NULL, "%s: open failed", factories[i].name);
+}
+
+static void
+close_store(void)
+{
+	char cmd[96];
+
+	session_store_close(st);
+	event_base_free(base);
+	config_free(&cfg);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* What one operation reported, copied out of the callback. */
+struct result {
+	int calls;
+	enum store_rc rc;
+	char user[80];
+	long long counter;
+	char data[20000];
+	char token[4200];
+	char created_by[80];
+	int64_t expires_at;
+	char detail[256];
+};
+
+static void
+on_done(
+    enum store_rc rc, const struct session *s, const char *detail, void *arg)
+{
+	struct result *r = arg;
+	char *data;
+
+	r->calls++;
+	r->rc = rc;
+	snprintf(
+	    r->detail, sizeof(r->detail), "%s", detail != NULL ? detail : "");
+	if (s == NULL)
+		return;
+	snprintf(r->user, sizeof(r->user), "%s", s->user);
+	r->counter = (long long)s->counter;
+	data = s->data != NULL
+	    ? json_dumps(s->data, JSON_COMPACT | JSON_SORT_KEYS)
+	    : NULL;
+	snprintf(r->data, sizeof(r->data), "%s", data != NULL ? data : "{}");
+	free(data);
+	snprintf(
+	    r->token, sizeof(r->token), "%s", s->token != NULL ? s->token : "");
+	snprintf(r->created_by, sizeof(r->created_by), "%s", s->created_by);
+	r->expires_at = s->expires_at;
+}
+
+/* Wait for the completion, check it came exactly once, return rc. */
+static enum store_rc
+await(struct result *r)
+{
+	test_loop_until(base, &r->calls, 2000);
+	/* One more turn: a second (wrong) completion would show up here. */
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(r->calls, 1);
+	return (r->rc);
+}
+
+static enum store_rc
+do_create(const char *user, struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+	session_store_create(st, user, on_done, r);
+	return (await(r));
+}
+
+static enum store_rc
+do_get(const char *token, struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+	session_store_get(st, token, on_done, r);
+	return (await(r));
+}
+
+static enum store_rc
+do_incr(const char *token, int64_t by, struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+	session_store_incr(st, token, by, on_done, r);
+	return (await(r));
+}
+
+static enum store_rc
+do_put(const char *token, const char *key, const char *json, struct result *r)
+{
+	json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
+	enum store_rc rc;
+
+	ck_assert_ptr_nonnull(v);
+	memset(r, 0, sizeof(*r));
+	session_store_data_put(st, token, key, v, on_done, r);
+	json_decref(v); /* the store must have copied what it keeps */
+	rc = await(r);
+	return (rc);
+}
+
+static enum store_rc
+do_delete_key(const char *token, const char *key, struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+	session_store_data_delete(st, token, key, on_done, r);
+	return (await(r));
+}
+
+static enum store_rc
+do_destroy(const char *token, struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+	session_store_destroy(st, token, on_done, r);
+	return (await(r));
+}
+
+/* Create a session for user and return its token in tok. */
+static void
+login(const char *user, char *tok, size_t len)
+{
+	struct result r;
+
+	ck_assert_int_eq(do_create(user, &r), STORE_OK);
+	ck_assert_str_eq(r.user, user);
+	ck_assert_int_gt(strlen(r.token), 0);
+	snprintf(tok, len, "%s", r.token);
+}
+
+START_TEST(test_create_then_get)
+{
+	struct result r;
+	char tok[4200];
+
+	open_store(_i);
+	login("alice", tok, sizeof(tok));
+	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_str_eq(r.user, "alice");
+	ck_assert_int_eq(r.counter, 0);
+	ck_assert_str_eq(r.data, "{}");
+	ck_assert_str_eq(r.created_by, "contract");
+	ck_assert_int_eq(session_store_count(st), 1);
+	close_store();
+}
+END_TEST
+
+START_TEST(test_tokens_are_distinct)
+{
+	char a[4200], b[4200];
+
+	open_store(_i);
+	login("alice", a, sizeof(a));
+	login("alice", b, sizeof(b));
+	ck_assert_str_ne(a, b);
+	close_store();
+}
+END_TEST
+
+START_TEST(test_incr)
+{
+	struct result r;
+	char tok[4200];
+
+	open_store(_i);
+	login("alice", tok, sizeof(tok));
+	ck_assert_int_eq(do_incr(tok, 1, &r), STORE_OK);
+	ck_assert_int_eq(r.counter, 1);
+	ck_assert_int_eq(do_incr(tok, 41, &r), STORE_OK);
+	ck_assert_int_eq(r.counter, 42);
+	ck_assert_int_eq(do_incr(tok, -50, &r), STORE_OK);
+	ck_assert_int_eq(r.counter, -8);
+	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_int_eq(r.counter, -8);
+	close_store();
+}
+END_TEST
+
+START_TEST(test_incr_overflow_changes_nothing)
+{
+	struct result r;
+	char tok[4200];
+
+	open_store(_i);
+	login("alice", tok, sizeof(tok));
+	ck_assert_int_eq(do_incr(tok, INT64_MAX, &r), STORE_OK);
+	ck_assert_int_eq(do_incr(tok, 1, &r), STORE_INVALID);
+	ck_assert_int_gt(strlen(r.detail), 0);
+	ck_assert_int_eq(do_incr(tok, INT64_MIN, &r), STORE_OK);
+	ck_assert_int_eq(r.counter, -1);
+	ck_assert_int_eq(do_incr(tok, INT64_MIN, &r), STORE_INVALID);
+	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_int_eq(r.counter, -1);
+	close_store();
+}
+END_TEST
+
+START_TEST(test_data_put_get_delete)
+{
+	struct result r;
+	char tok[4200];
+
+	open_store(_i);
+	login("alice", tok, sizeof(tok));
+	ck_assert_int_eq(do_put(tok, "color", "\"blue\"", &r), STORE_OK);
+	ck_assert_str_eq(r.data, "{\"color\":\"blue\"}");
+	ck_assert_int_eq(do_put(tok, "n", "[1,{\"a\":null}]", &r), STORE_OK);
+	ck_assert_int_eq(do_put(tok, "color", "\"red\"", &r), STORE_OK);
+	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_str_eq(r.data, "{\"color\":\"red\",\"n\":[1,{\"a\":null}]}");
+	ck_assert_int_eq(do_delete_key(tok, "n", &r), STORE_OK);
+	ck_assert_int_eq(do_delete_key(tok, "n", &r), STORE_OK);
+	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_str_eq(r.data, "{\"color\":\"red\"}");
+	close_store();
+}
+END_TEST
+
+START_TEST(test_data_limit_keeps_old_state)
+{
+	struct result r;
+	char tok[4200], value[4100];
+	char key[16];
+	int i;
+
+	open_store(_i);
+	login("alice", tok, sizeof(tok));
+	memset(value, 'x', 4000);
+	value[0] = '"';
+	value[3999] = '"';
+	value[4000] = '\0';
+	/* Four values of 4000 bytes fit in 16 KiB with their keys... */
+	for (i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ck_assert_int_eq(do_put(tok, key, value, &r), STORE_OK);
+	}
+	/* ...a fifth does not, and changes nothing. */
+	ck_assert_int_eq(do_put(tok, "k4", value, &r), STORE_TOOBIG);
+	ck_assert_int_eq(do_put(tok, "k0", "1", &r), STORE_OK);
+	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_ptr_null(strstr(r.data, "\"k4\""));
+	ck_assert_ptr_nonnull(strstr(r.data, "\"k0\":1"));
+	close_store();
+}
+END_TEST
+
+START_TEST(test_destroy)
+{
+	struct result r;
+	char tok[4200];
+
+	open_store(_i);
+	login("alice", tok, sizeof(tok));
+	ck_assert_int_eq(do_destroy(tok, &r), STORE_OK);
+	ck_assert_int_eq(do_get(tok, &r), STORE_NOTFOUND);
+	ck_assert_int_eq(do_destroy(tok, &r), STORE_NOTFOUND);
+	ck_assert_int_eq(session_store_count(st), 0);
+	close_store();
+}
+END_TEST
+
+START_TEST(test_unknown_and_garbage_tokens)
+{
+	static const char *const bad[] = { "", "x", "AAAAAAAAAAAAAAAAAAAAAA",
+		"AAAAAAAAAAAAAAAAAAAAAAA", "a.b.c", "%00", "' OR 1=1 --" };
+	struct result r;
+	enum store_rc rc;
+	size_t i;
+
+	open_store(_i);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rc = do_get(bad[i], &r);
+		ck_assert_msg(rc == STORE_NOTFOUND || rc == STORE_BADTOKEN,
+		    "token '%s': %s", bad[i], session_store_rc_name(rc));
+		rc = do_incr(bad[i], 1, &r);
+		ck_assert(rc == STORE_NOTFOUND || rc == STORE_BADTOKEN);
+	}
+	close_store();
+}
+END_TEST
+
+START_TEST(test_ttl_slides_then_expires)
+{
+	struct result r;
+	char tok[4200];
+
+	open_store(_i);
+	login("alice", tok, sizeof(tok));
+	test_now += 59000;
+	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_int_eq(r.expires_at, test_now + 60000);
+	test_now += 59000;
+	ck_assert_int_eq(do_incr(tok, 1, &r), STORE_OK);
+	test_now += 60001;
+	ck_assert_int_eq(do_get(tok, &r), STORE_EXPIRED);
+	ck_assert_int_eq(do_get(tok, &r), STORE_NOTFOUND);
+	close_store();
+}
+END_TEST
+
+START_TEST(test_sweep)
+{
+	char a[4200], b[4200];
+	struct result r;
+
+	open_store(_i);
+	login("alice", a, sizeof(a));
+	test_now += 30000;
+	login("bob", b, sizeof(b));
+	ck_assert_int_eq(session_store_sweep(st, test_now), 0);
+	test_now += 30001;
+	ck_assert_int_eq(session_store_sweep(st, test_now), 1);
+	ck_assert_int_eq(session_store_count(st), 1);
+	ck_assert_int_eq(do_get(b, &r), STORE_OK);
+	test_now += 60001;
+	ck_assert_int_eq(session_store_sweep(st, test_now), 1);
+	ck_assert_int_eq(session_store_count(st), 0);
+	close_store();
+}
+END_TEST
+
+START_TEST(test_full)
+{
+	struct result r;
+	char tok[4200];
+
+	open_store(_i);
+	login("a", tok, sizeof(tok));
+	login("b", tok, sizeof(tok));
+	login("c", tok, sizeof(tok));
+	ck_assert_int_eq(do_create("d", &r), STORE_FULL);
+	ck_assert_int_eq(do_destroy(tok, &r), STORE_OK);
+	ck_assert_int_eq(do_create("d", &r), STORE_OK);
+	close_store();
+}
+END_TEST
+
+START_TEST(test_ready_and_name)
+{
+	open_store(_i);
+	ck_assert_int_eq(session_store_is_ready(st), 1);
+	ck_assert_int_gt(strlen(session_store_name(st)), 0);
+	close_store();
+}
+END_TEST
+
+Suite *
+store_contract_suite(void)
+{
+	Suite *s;
+	TCase *tc;
+
+	s = suite_create("store_contract");
+	tc = tcase_create("core");
+	tcase_add_loop_test(tc, test_create_then_get, 0, NFACTORIES);
+	tcase_add_loop_test(tc, test_tokens_are_distinct, 0, NFACTORIES);
+	tcase_add_loop_test(tc, test_incr, 0, NFACTORIES);
+	tcase_add_loop_test(tc, test_data_put_get_delete, 0, NFACTORIES);
+	tcase_add_loop_test(tc, test_destroy, 0, NFACTORIES);
+	tcase_add_loop_test(tc, test_ready_and_name, 0, NFACTORIES);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_add_loop_test(
+	    tc, test_incr_overflow_changes_nothing, 0, NFACTORIES);
+	tcase_add_loop_test(tc, test_data_limit_keeps_old_state, 0, NFACTORIES);
+	tcase_add_loop_test(tc, test_full, 0, NFACTORIES);
+	tcase_add_loop_test(tc, test_ttl_slides_then_expires, 0, NFACTORIES);
+	tcase_add_loop_test(tc, test_sweep, 0, NFACTORIES);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("errors");
+	tcase_add_loop_test(tc, test_unknown_and_garbage_tokens, 0, NFACTORIES);
+	suite_add_tcase(s, tc);
+	return (s);
+}
