@@ -21,7 +21,7 @@ VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # Debian packages: what the build needs, and what the tests need on top.
 DEPS_BUILD  = make gcc pkg-config libevent-dev libsqlite3-dev \
               libjansson-dev libjwt-dev uthash-dev
-DEPS_TEST   = check curl jq sqlite3 shellcheck clang-format procps \
+DEPS_TEST   = check curl jq sqlite3 shellcheck clang-format procps prometheus \
               psmisc iproute2
 
 PKGS_COMMON   = libevent jansson

@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_admin.h"
 #include "api_session.h"
 #include "config.h"
 #include "json_out.h"
@@ -46,6 +47,8 @@ enum route_id {
 	R_READYZ,
 	R_METRICS,
 	R_PAGE,
+	R_ADMIN_READY,
+	R_ADMIN_CRASH,
 	R_OTHER,
 	R_COUNT_
 };
@@ -60,6 +63,8 @@ static const char *const route_names[R_COUNT_] = {
 	[R_READYZ] = "/readyz",
 	[R_METRICS] = "/metrics",
 	[R_PAGE] = "/{page}",
+	[R_ADMIN_READY] = "/api/admin/ready",
+	[R_ADMIN_CRASH] = "/api/admin/crash",
 	[R_OTHER] = "other",
 };
 
@@ -94,6 +99,8 @@ static const struct api_route api_routes[] = {
 	{ GET_, "/healthz", 0, R_HEALTHZ, api_healthz },
 	{ GET_, "/readyz", 0, R_READYZ, api_readyz },
 	{ GET_, "/metrics", 0, R_METRICS, api_metrics },
+	{ POST_, "/api/admin/ready", 0, R_ADMIN_READY, api_admin_ready },
+	{ POST_, "/api/admin/crash", 0, R_ADMIN_CRASH, api_admin_crash },
 	{ 0, NULL, 0, R_OTHER, NULL }
 };
 
@@ -298,7 +305,8 @@ api_readyz(struct request *rq, const char *rest)
 	}
 	if (!ctx->admin_ready) {
 		problem_send(rq, 503, "not-ready",
-		    "readiness was turned off through /api/admin/ready");
+		    "readiness is off (--start-unready or /api/admin/ready); "
+		    "turn it on with POST /api/admin/ready {\"ready\":true}");
 		return;
 	}
 	if (!session_store_is_ready(ctx->store)) {

@@ -60,7 +60,7 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 	ctx.cfg = &cfg;
 	ctx.started_at_ms = clock_now_ms();
 	ctx.started_mono_us = clock_mono_us();
-	ctx.admin_ready = 1;
+	ctx.admin_ready = !cfg.start_unready;
 	if (token_random_hex(ctx.boot_id, 8) == -1)
 		fatalx(1, "no randomness from getrandom(2)");
 	if ((ctx.base = event_base_new()) == NULL)
