@@ -26,6 +26,7 @@ e2e_cleanup() {
 	local name
 	for name in "${!PID[@]}"; do
 		kill -KILL "${PID[$name]}" 2>/dev/null || true
+		wait "${PID[$name]}" 2>/dev/null || true
 	done
 	rm -rf "$E2E_TMP"
 }
