@@ -62,6 +62,16 @@
 		return d.toTimeString().slice(0, 8);
 	}
 
+	/* An RFC 3339 time, short: the clock time if today, else the date too. */
+	function when(iso) {
+		var d = new Date(iso);
+		if (!iso || isNaN(d.getTime()))
+			return String(iso || '?');
+		if (d.toDateString() === new Date().toDateString())
+			return 'at ' + clock(d);
+		return d.toISOString().slice(0, 10) + ' ' + clock(d);
+	}
+
 	function shortId(id) {
 		return id ? String(id).slice(0, 8) : '?';
 	}
@@ -172,11 +182,12 @@
 		this.key = 'statelab.session:' + this.origin;
 		this.token = null;
 		this.user = '';
-		this.lastOk = null;	/* {instance, boot, store, generation, counter} */
+		this.lastOk = null;	/* the last good answer, see ok() */
 		this.createdBy = '';
 		this.info = null;
 		this.infoAt = 0;
 		this.infoBusy = false;
+		this.infoPromise = null;
 		this.busy = false;
 		this.queued = 0;
 		this.auto = false;
@@ -189,13 +200,14 @@
 		this.stickyUntil = 0;
 		this.seen = new Set();		/* instances in the legend */
 		this.knownBy = new Set();	/* instance/boot that answered this session */
+		this.vol = {};			/* instance -> its database, see noteVolume() */
 		this.wire();
 		var saved = store(this.key);
 		if (saved && saved.token) {
 			this.token = saved.token;
 			this.user = saved.user || '';
 			this.showSession(null);
-			this.explain('resuming the session of ' + this.user + ' kept in this tab\u2026', false);
+			this.explain('Resuming the session of ' + this.user + ' kept in this tab\u2026', false);
 		}
 	}
 
@@ -265,12 +277,13 @@
 
 	/* ---- header: /api/info ---- */
 
+	/* Resolves to the info object, or null; joins a poll already running. */
 	Pane.prototype.pollInfo = function () {
 		var self = this;
 		if (this.infoBusy)
-			return Promise.resolve(null);
+			return this.infoPromise;
 		this.infoBusy = true;
-		return this.api('GET', '/api/info').then(function (r) {
+		this.infoPromise = this.api('GET', '/api/info').then(function (r) {
 			self.infoBusy = false;
 			if (r.net || r.status !== 200 || !r.json) {
 				self.setReach(false, r);
@@ -280,15 +293,20 @@
 			self.info = r.json;
 			self.infoAt = performance.now();
 			self.setReach(true);
-			if (old && old.generation !== undefined &&
-			    r.json.generation !== undefined &&
-			    old.generation !== r.json.generation &&
-			    old.instance === r.json.instance)
-				self.event('gen', '\u27F3', r.json.instance + ' has a new volume: generation ' +
-				    old.generation + ' \u2192 ' + r.json.generation);
+			/*
+			 * generation counts the opens of one database file, and
+			 * db_created_at names the file: a new one means a new
+			 * volume (a deleted PersistentVolumeClaim).
+			 */
+			if (old && old.instance === r.json.instance && old.db_created_at &&
+			    r.json.db_created_at && old.db_created_at !== r.json.db_created_at)
+				self.event('gen', '\u27F3', r.json.instance + ' has a new, empty volume (database created ' +
+				    when(r.json.db_created_at) + ')');
+			self.noteVolume();
 			self.renderInfo();
 			return r.json;
 		});
+		return this.infoPromise;
 	};
 
 	Pane.prototype.setReach = function (ok, r) {
@@ -327,7 +345,7 @@
 		if (hasGen) {
 			var g = role(r, 'generation');
 			g.textContent = String(i.generation);
-			g.title = i.db_created_at ? 'database created ' + i.db_created_at : '';
+			g.title = i.db_created_at ? 'times this database file was opened; created ' + i.db_created_at : '';
 		}
 		this.tick();
 		if (!this.compare) {
@@ -363,12 +381,23 @@
 		up.textContent = this.reachable === false ? '\u2013' : duration(s);
 	};
 
+	/*
+	 * Remember the database (generation, db_created_at) of each instance
+	 * whose current boot has answered for this session, so that a later
+	 * answer can be told apart: the same file opened again, or a new one.
+	 */
+	Pane.prototype.noteVolume = function () {
+		var i = this.info;
+		if (i && i.generation !== undefined && this.knownBy.has(i.instance + '/' + (i.boot_id || '')))
+			this.vol[i.instance] = { generation: i.generation, dbCreated: i.db_created_at };
+	};
+
 	/* ---- session requests ---- */
 
 	Pane.prototype.login = function (user) {
 		var self = this;
 		if (!/^[A-Za-z0-9._@-]{1,64}$/.test(user)) {
-			this.explain('a name is 1\u201364 letters, digits or . _ @ -', true);
+			this.explain('A name is 1\u201364 letters, digits or . _ @ -', true);
 			role(this.root, 'user').focus();
 			return Promise.resolve();
 		}
@@ -387,16 +416,16 @@
 			store(self.key, { token: self.token, user: user });
 			self.createdBy = s.created_by || inst;
 			self.knownBy = new Set([inst + '/' + (sb.boot_id || '')]);
+			self.vol = {};
+			self.noteVolume();
 			self.lastOk = {
-				instance: inst, boot: sb.boot_id, store: sb.store,
-				generation: self.info ? self.info.generation : undefined,
-				counter: s.counter
+				instance: inst, boot: sb.boot_id, store: sb.store, counter: s.counter
 			};
 			self.showSession(s);
 			self.setInstance(inst);
 			self.mark('login', inst, '\u25B6 ' + user, 'login as ' + user + ', created by ' + inst);
 			self.event('login', '\u25CF', user + ' logged in on ' + inst);
-			self.explain('you are logged in as ' + user + '. ' + inst +
+			self.explain('You are logged in as ' + user + '. ' + inst +
 			    ' created your session and keeps it ' + whereItLives(sb.store, inst) + '.', true);
 		});
 	};
@@ -473,7 +502,7 @@
 			self.showLogin();
 			self.mark('logout', r.instance, '\u25A0', 'logout, answered by ' + (r.instance || '?'));
 			self.event('logout', '\u25CB', self.user + ' logged out (' + (r.instance || '?') + ' deleted the session)');
-			self.explain('you logged out: ' + (r.instance || 'the server') + ' deleted your session.', true);
+			self.explain('You logged out: ' + (r.instance || 'the server') + ' deleted your session.', true);
 		});
 	};
 
@@ -497,10 +526,9 @@
 		var inst = r.instance || sb.instance || '?';
 		var prev = this.lastOk;
 		var now = {
-			instance: inst, boot: sb.boot_id, store: sb.store,
-			generation: this.info && this.info.instance === inst ? this.info.generation : undefined,
-			counter: s.counter
+			instance: inst, boot: sb.boot_id, store: sb.store, counter: s.counter
 		};
+		var was = this.vol[inst];
 		this.setInstance(inst);
 		this.showCounter(s, inst);
 		/*
@@ -512,19 +540,22 @@
 		var key = inst + '/' + (sb.boot_id || '');
 		var fresh = !this.knownBy.has(key);
 		this.knownBy.add(key);
+		this.noteVolume();
 		var moved = fresh && prev && prev.instance !== inst;
 		var rebooted = fresh && prev && !moved && prev.boot && sb.boot_id && prev.boot !== sb.boot_id;
 		if (moved || rebooted) {
 			this.nKept++;
 			var why = whyKept(sb.store || prev.store);
 			var what = moved ?
-			    'served by ' + inst + ', not ' + prev.instance + ' as before \u2014 and it still knew your session (counter ' + s.counter + '): ' + why + '.' :
-			    inst + ' restarted (new boot ' + shortId(sb.boot_id) + ', was ' + shortId(prev.boot) + ') and still knew your session (counter ' + s.counter + '): ' + why + '.';
+			    'Served by ' + inst + ', not ' + prev.instance + ' as before \u2014 and it still knew your session (counter ' + s.counter + '): ' + why + '.' :
+			    inst + ' restarted (new boot ' + shortId(sb.boot_id) + ') and still knew your session (counter ' + s.counter + '): ' + why + '.';
 			this.mark('kept', inst, '\u21C4 kept \u00b7 ' + inst, clock() + ' ' + what);
 			this.event('kept', '\u21C4', moved ?
 			    'kept: ' + inst + ' (not ' + prev.instance + ') still knew the session, counter ' + s.counter :
 			    'kept: ' + inst + ' restarted (boot ' + shortId(sb.boot_id) + ') and still knew the session, counter ' + s.counter);
 			this.explain(what, true);
+			if (rebooted)
+				this.explainVolume(inst, sb.boot_id, was, what);
 		} else {
 			this.mark(kind, inst, '', (kind === 'write' ? '+1 \u2192 ' : 'read: ') + s.counter + ', served by ' + inst);
 			/* Not at 5 per second: the line is a live region. */
@@ -540,6 +571,7 @@
 		var self = this;
 		var inst = r.instance || '?';
 		var prev = this.lastOk || { instance: this.createdBy || '?', store: '' };
+		var was = this.vol[inst];
 		var at = clock();
 		this.setToken(null);
 		this.setAuto(false);
@@ -560,32 +592,59 @@
 			return null;
 		}
 		this.explain(fact + '.', true);
-		/* Ask who answered, to tell "another instance" from "restarted". */
-		return this.pollInfo().then(function (info) {
-			self.explain(lossText(inst, prev, info), true);
+		/*
+		 * Ask who answered, to tell "another instance" from "restarted"
+		 * from "new volume".  A poll already under way may still carry
+		 * the old process (or nothing): then ask once more.
+		 */
+		var known = this.knownBy;
+		function stale(i) {
+			return !i || known.has(i.instance + '/' + (i.boot_id || ''));
+		}
+		return this.pollInfo().then(function (i) {
+			return stale(i) ? self.pollInfo() : i;
+		}).then(function (info) {
+			self.explain(lossText(inst, prev, info, was), true);
 		});
 	};
 
-	function lossText(inst, prev, info) {
+	/*
+	 * After a restart that kept the session: ask /api/info and, when it is
+	 * the same database file opened once more, say so ("generation 3 -> 4").
+	 */
+	Pane.prototype.explainVolume = function (inst, boot, was, what) {
+		var self = this;
+		if (!was || was.generation === undefined)
+			return;
+		this.pollInfo().then(function (i) {
+			if (!i || i.instance !== inst || i.boot_id !== boot || i.generation === undefined)
+				return;
+			if (i.db_created_at === was.dbCreated && i.generation !== was.generation)
+				self.explain(what.replace(/\.$/, '') + ' \u2014 the same file, opened again: volume generation ' +
+				    was.generation + ' \u2192 ' + i.generation + '.', true);
+		});
+	};
+
+	function lossText(inst, prev, info, was) {
 		var kind = storeKind(prev.store);
 		var same = prev.instance === inst;
 		if (!same) {
 			if (kind === 'sqlite')
-				return 'served by ' + inst + ', which never saw your session: it is in the SQLite file on ' +
+				return 'Served by ' + inst + ', which never saw your session: it is in the SQLite file on ' +
 				    prev.instance + '\u2019s own volume, and every replica has its own.';
 			if (kind === 'memory' || kind === 'other')
-				return 'served by ' + inst + ', which never saw your session: it was only ever in the memory of ' +
+				return 'Served by ' + inst + ', which never saw your session: it was only ever in the memory of ' +
 				    prev.instance + '.';
-			return 'served by ' + inst + ', which does not know your session (it was created on ' +
+			return 'Served by ' + inst + ', which does not know your session (it was created on ' +
 			    prev.instance + ', store \u201c' + prev.store + '\u201d).';
 		}
 		var known = info && info.instance === inst;
 		var newBoot = known && prev.boot && info.boot_id && info.boot_id !== prev.boot;
-		var newGen = known && prev.generation !== undefined && info.generation !== undefined &&
-		    info.generation !== prev.generation;
-		if (newGen)
-			return inst + ' came back with a new, empty database (volume generation ' + info.generation +
-			    ', was ' + prev.generation + '): the volume that held your session is gone.';
+		was = was || {};
+		var newVolume = known && was.dbCreated && info.db_created_at && info.db_created_at !== was.dbCreated;
+		if (newVolume)
+			return inst + ' came back with a new, empty database (created ' + when(info.db_created_at) +
+			    ', generation ' + info.generation + '): the volume that held your session is gone.';
 		if (newBoot && kind === 'memory')
 			return inst + ' restarted (new boot ' + shortId(info.boot_id) + ', was ' + shortId(prev.boot) +
 			    ') and lost your session: it was only ever in the memory of the process that stopped.';
@@ -598,7 +657,7 @@
 		this.lastTry = performance.now();
 		if (!this.down) {
 			this.down = true;
-			this.explain('no answer from ' + this.origin + ' \u2014 the server is down or restarting. ' +
+			this.explain('No answer from ' + this.origin + ' \u2014 the server is down or restarting. ' +
 			    'The next answer will show whether your session survived.', true);
 		}
 		this.mark('down', '', '\u2013', clock() + ' no answer from ' + this.origin);
@@ -615,7 +674,7 @@
 
 	Pane.prototype.failed = function (r, what) {
 		var j = r.json || {};
-		var text = 'could not ' + what + ': ' + r.status + ' ' + (j.title || '') +
+		var text = 'Could not ' + what + ': ' + r.status + ' ' + (j.title || '') +
 		    (j.detail ? ' \u2014 ' + j.detail : '');
 		this.mark('err', r.instance, '!', clock() + ' ' + text);
 		this.event('err', '!', text);
@@ -742,8 +801,8 @@
 			return;
 		if (notable)
 			this.stickyUntil = now + STICKY_MS;
-		var t = role(this.root, 'explain-text');
-		t.textContent = text.charAt(0).toUpperCase() + text.slice(1);
+		/* Not capitalised: a sentence may start with an instance name. */
+		role(this.root, 'explain-text').textContent = text;
 		this.root.classList.toggle('explain-notable', !!notable);
 	};
 
