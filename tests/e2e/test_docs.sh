@@ -19,13 +19,13 @@ for svc in stateless stateful; do
 		if grep -q "\`$env\`" "$ops"; then ok "$svc: $env is in docs/operations.md"; else fail "$svc: $env is missing from docs/operations.md"; fi
 	done
 done
-for flag in $(grep -o -- '`--[a-z-]*' "$ops" | tr -d '`' | sort -u); do
+while read -r flag; do
 	case " $all_flags " in
 	*" $flag "*) ok "docs/operations.md: $flag exists" ;;
 	*) fail "docs/operations.md names $flag, which neither binary has" ;;
 	esac
-done
-for target in $(grep -o 'make [a-z-]*' "$root/README.md" | cut -d' ' -f2 | sort -u); do
+done < <(grep -o -- '`--[a-z-]*' "$ops" | tr -d '`' | sort -u)
+while read -r target; do
 	if make -C "$root" -n "$target" >/dev/null 2>&1; then ok "README: make $target exists"; else fail "README: make $target does not exist"; fi
-done
+done < <(grep -o 'make [a-z-]*' "$root/README.md" | cut -d' ' -f2 | sort -u)
 finish
