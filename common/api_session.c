@@ -319,6 +319,9 @@ on_done(
 		metrics_session_created();
 	if (s != NULL && s->token != NULL)
 		set_cookie(rq, s->token);
+	/* Remote mode: X-Served-By is this instance, this is the store's. */
+	if (s != NULL && s->store_instance != NULL)
+		request_add_header(rq, "X-Store-Instance", s->store_instance);
 	switch ((enum render)rq->render) {
 	case RENDER_VALUE:
 		send_value(rq, s);

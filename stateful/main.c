@@ -2,13 +2,20 @@
 /*
  * main.c - the stateful service: meant to run as a StatefulSet.
  *
- * TODO(#3): sessions in an SQLite file on the pod's volume.
+ * Sessions live in an SQLite file (--db) on the pod's volume, so they
+ * survive SIGKILL and a restart on the same volume.  The file takes one
+ * writer: a second process on it exits 3 and says why (ReadWriteOnce).
+ * The credentials it issues name this instance (owner_store.c), so that
+ * with several replicas a request reaching the wrong pod is answered 421
+ * or forwarded to the owner (--peer-url-template).
  */
-#include <stdio.h>
+#include <stddef.h>
 
 #include "config.h"
+#include "owner_store.h"
 #include "service.h"
 #include "session.h"
+#include "sqlite_store.h"
 
 static struct session_store *open_store(
     const struct store_params *, char *, size_t, int *);
@@ -24,12 +31,14 @@ main(int argc, char *argv[])
 	return (service_main(&desc, argc, argv));
 }
 
+/* Exit 3 when another process holds the file, 1 for any other failure. */
 static struct session_store *
 open_store(
     const struct store_params *p, char *err, size_t errlen, int *exit_code)
 {
-	snprintf(err, errlen, "the sqlite store for %s is not built yet",
-	    p->cfg->db);
-	*exit_code = 1;
-	return (NULL);
+	struct session_store *st;
+
+	if ((st = sqlite_store_open(p, err, errlen, exit_code)) == NULL)
+		return (NULL);
+	return (owner_store_wrap(st, p, err, errlen, exit_code));
 }

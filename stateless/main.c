@@ -4,14 +4,18 @@
  *
  * --sessions memory (the default) keeps sessions in this process on
  * purpose: kill it, or scale it to three behind a load balancer, and
- * sessions are lost.  That is the lesson.
+ * sessions are lost.  That is the lesson.  --sessions token (signed JWTs
+ * the client carries) and --sessions remote (state kept by the stateful
+ * service) are the two ways to do it right.
  */
 #include <stdio.h>
 
 #include "config.h"
 #include "memory_store.h"
+#include "remote_store.h"
 #include "service.h"
 #include "session.h"
+#include "token_store.h"
 
 static struct session_store *open_store(
     const struct store_params *, char *, size_t, int *);
@@ -36,13 +40,12 @@ open_store(
 	case SESSIONS_MEMORY:
 		return (memory_store_open(p, err, errlen));
 	case SESSIONS_TOKEN:
+		/* Sets *exit_code: 2 for a missing or short secret. */
+		return (token_store_open(p, err, errlen, exit_code));
 	case SESSIONS_REMOTE:
+		return (remote_store_open(p, err, errlen, exit_code));
 	default:
-		/* TODO(#7): the token and remote stores. */
-		snprintf(err, errlen,
-		    "--sessions %s is not available in this build yet; use "
-		    "--sessions memory",
-		    p->cfg->sessions == SESSIONS_TOKEN ? "token" : "remote");
+		snprintf(err, errlen, "unknown --sessions mode");
 		*exit_code = 2;
 		return (NULL);
 	}

@@ -18,9 +18,13 @@
 #include <jansson.h>
 
 #include "check_suites.h"
+#include "clock.h"
 #include "config.h"
 #include "memory_store.h"
+#include "remote_store.h"
 #include "session.h"
+#include "sqlite_store.h"
+#include "store_server.h"
 #include "test_util.h"
 #include "wrap_store.h"
 
@@ -29,6 +33,13 @@ struct store_factory {
 	const char *name;
 	enum config_service service;
 	struct session_store *(*open)(const struct store_params *p);
+	/*
+	 * Set when the sessions live in another process (remote): their
+	 * count and sweep are that process's, and readiness comes with the
+	 * first probe.  Everything else in the contract holds unchanged.
+	 */
+	int state_elsewhere;
+	void (*after_close)(void); /* releases what open made besides st */
 };
 
 static struct session_store *
@@ -45,9 +56,88 @@ open_deferred_memory(const struct store_params *p)
 	return (wrap_store_new(open_memory(p), p->base, 1));
 }
 
+/* A temporary database file per test (open_store's --db). */
+static struct session_store *
+open_sqlite(const struct store_params *p)
+{
+	char err[512];
+	int code;
+
+	return (sqlite_store_open(p, err, sizeof(err), &code));
+}
+
+/* --sync full: the same group commit, an fsync per transaction. */
+static struct session_store *
+open_sqlite_full(const struct store_params *p)
+{
+	struct store_params q = *p;
+	struct config c = *p->cfg; /* the store copies what it keeps */
+
+	c.sync = SYNC_FULL;
+	q.cfg = &c;
+	return (open_sqlite(&q));
+}
+
+/* Without a loop: every operation commits before it returns. */
+static struct session_store *
+open_sqlite_noloop(const struct store_params *p)
+{
+	struct store_params q = *p;
+
+	q.base = NULL;
+	return (open_sqlite(&q));
+}
+
+/*
+ * The remote store over a protocol server in this process (memory store,
+ * same instance, TTL and --max-sessions as the contract's config), so
+ * the same bodies run through HTTP and back.
+ */
+static struct store_server *remote_side;
+
+static struct session_store *
+open_remote(const struct store_params *p)
+{
+	char err[256];
+
+	/* That server sweeps on the real clock: start the fake one there. */
+	test_now = clock_now_ms() / 1000 * 1000;
+	remote_side = store_server_start(p->base, 0, p->cfg->instance,
+	    (int)p->cfg->session_ttl, (int)p->cfg->max_sessions, test_now_ms);
+	return (remote_store_open_url(
+	    p, store_server_url(remote_side), 2000, 100, err, sizeof(err)));
+}
+
+/* The same, the server's store wrapped as a scaled stateful pod's is. */
+static struct session_store *
+open_remote_routed(const struct store_params *p)
+{
+	char err[256];
+
+	test_now = clock_now_ms() / 1000 * 1000;
+	remote_side = store_server_start_at(p->base, "127.0.0.1:0",
+	    p->cfg->instance, (int)p->cfg->session_ttl,
+	    (int)p->cfg->max_sessions, test_now_ms, 1);
+	return (remote_store_open_url(
+	    p, store_server_url(remote_side), 2000, 100, err, sizeof(err)));
+}
+
+static void
+close_remote(void)
+{
+	store_server_stop(remote_side);
+	remote_side = NULL;
+}
+
 static const struct store_factory factories[] = {
 	{ "memory", CONFIG_STATELESS, open_memory },
 	{ "memory, deferred", CONFIG_STATELESS, open_deferred_memory },
+	{ "sqlite", CONFIG_STATEFUL, open_sqlite },
+	{ "sqlite, sync full", CONFIG_STATEFUL, open_sqlite_full },
+	{ "sqlite, no loop", CONFIG_STATEFUL, open_sqlite_noloop },
+	{ "remote", CONFIG_STATELESS, open_remote, 1, close_remote },
+	{ "remote, owner-routed", CONFIG_STATELESS, open_remote_routed, 1,
+	    close_remote },
 };
 #define NFACTORIES ((int)(sizeof(factories) / sizeof(factories[0])))
 
@@ -56,6 +146,7 @@ static struct event_base *base;
 static struct config cfg;
 static struct session_store *st;
 static char dir[64];
+static int cur; /* the factory of this test */
 
 static void
 open_store(int i)
@@ -75,6 +166,7 @@ open_store(int i)
 	p.base = base;
 	p.cfg = &cfg;
 	p.now_ms = test_now_ms;
+	cur = i;
 	st = factories[i].open(&p);
 	ck_assert_msg(st != NULL, "%s: open failed", factories[i].name);
 }
@@ -85,6 +177,8 @@ close_store(void)
 	char cmd[96];
 
 	session_store_close(st);
+	if (factories[cur].after_close != NULL)
+		factories[cur].after_close();
 	event_base_free(base);
 	config_free(&cfg);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
@@ -219,7 +313,8 @@ START_TEST(test_create_then_get)
 	ck_assert_int_eq(r.counter, 0);
 	ck_assert_str_eq(r.data, "{}");
 	ck_assert_str_eq(r.created_by, "contract");
-	ck_assert_int_eq(session_store_count(st), 1);
+	if (!factories[_i].state_elsewhere)
+		ck_assert_int_eq(session_store_count(st), 1);
 	close_store();
 }
 END_TEST
@@ -333,7 +428,8 @@ START_TEST(test_destroy)
 	ck_assert_int_eq(do_destroy(tok, &r), STORE_OK);
 	ck_assert_int_eq(do_get(tok, &r), STORE_NOTFOUND);
 	ck_assert_int_eq(do_destroy(tok, &r), STORE_NOTFOUND);
-	ck_assert_int_eq(session_store_count(st), 0);
+	if (!factories[_i].state_elsewhere)
+		ck_assert_int_eq(session_store_count(st), 0);
 	close_store();
 }
 END_TEST
@@ -383,6 +479,12 @@ START_TEST(test_sweep)
 	struct result r;
 
 	open_store(_i);
+	if (factories[_i].state_elsewhere) {
+		/* The process that holds the sessions sweeps them. */
+		ck_assert_int_eq(session_store_sweep(st, test_now + 120000), 0);
+		close_store();
+		return;
+	}
 	login("alice", a, sizeof(a));
 	test_now += 30000;
 	login("bob", b, sizeof(b));
@@ -416,7 +518,14 @@ END_TEST
 
 START_TEST(test_ready_and_name)
 {
+	int n;
+
 	open_store(_i);
+	/* A remote store is ready once its first probe has an answer. */
+	for (n = 0; n < 100 && factories[_i].state_elsewhere &&
+	     !session_store_is_ready(st);
+	     n++)
+		event_base_loop(base, EVLOOP_ONCE);
 	ck_assert_int_eq(session_store_is_ready(st), 1);
 	ck_assert_int_gt(strlen(session_store_name(st)), 0);
 	close_store();

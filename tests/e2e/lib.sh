@@ -74,6 +74,8 @@ start_server() {
 	local name=$1 binary=$2 i addr=""
 	shift 2
 	LOG[$name]="$E2E_TMP/$name.log"
+	# A restart under the same name must not find the last run's lines.
+	: >"${LOG[$name]}"
 	"$STATELAB_BIN/$binary" --listen 127.0.0.1:0 --instance "$name" "$@" \
 		>"${LOG[$name]}" 2>&1 &
 	PID[$name]=$!
@@ -113,6 +115,7 @@ req() {
 	else
 		url="${URL[${target%%:*}]}${target#*:}"
 	fi
+	rm -f "$E2E_TMP/body" "$E2E_TMP/headers"
 	STATUS=$(curl -sS -o "$E2E_TMP/body" -D "$E2E_TMP/headers" \
 		-w '%{http_code}' -X "$method" --max-time 10 "$@" "$url") || STATUS=000
 	BODY=$(cat "$E2E_TMP/body" 2>/dev/null || true)

@@ -27,5 +27,5 @@ while read -r flag; do
 done < <(grep -o -- '`--[a-z-]*' "$ops" | tr -d '`' | sort -u)
 while read -r target; do
 	if make -C "$root" -n "$target" >/dev/null 2>&1; then ok "README: make $target exists"; else fail "README: make $target does not exist"; fi
-done < <(grep -o 'make [a-z-]*' "$root/README.md" | cut -d' ' -f2 | sort -u)
+done < <(grep -o 'make [a-z][a-z-]*' "$root/README.md" | cut -d' ' -f2 | sort -u)
 finish
