@@ -310,7 +310,8 @@ api_readyz(struct request *rq, const char *rest)
 		return;
 	}
 	if (!session_store_is_ready(ctx->store)) {
-		api_session_send_error(rq, STORE_UNAVAIL, NULL);
+		api_session_send_error(rq, STORE_UNAVAIL,
+		    session_store_unready_reason(ctx->store));
 		return;
 	}
 	doc = json_pack("{s:s}", "status", "ready");

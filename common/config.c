@@ -116,6 +116,7 @@ static int opt_set(struct config *, const struct config_opt *, const char *,
 static int set_hostport(
     struct config *, const char *, const char *, char *, size_t);
 static int set_instance(struct config *, char *, size_t);
+static int check_peer_template(const struct config *, char *, size_t);
 static int env_name(const char *, char *, size_t);
 static const char *join_choices(const char *const *, char *, size_t);
 static void print_help(FILE *, const struct config *);
@@ -199,7 +200,8 @@ config_load(struct config *cfg, enum config_service service, int argc,
 		    argv[optind]);
 		return (CONFIG_ERROR);
 	}
-	if (set_instance(cfg, err, errlen) == -1)
+	if (set_instance(cfg, err, errlen) == -1 ||
+	    check_peer_template(cfg, err, errlen) == -1)
 		return (CONFIG_ERROR);
 	return (CONFIG_OK);
 }
@@ -451,6 +453,36 @@ set_instance(struct config *cfg, char *err, size_t errlen)
 	free(cfg->instance);
 	cfg->instance = copy;
 	return (0);
+}
+
+/*
+ * --peer-url-template is expanded with snprintf-like %s substitution by
+ * the owner routing: exactly one "%s" (the instance), no other '%', and
+ * an http:// URL.  Checked here so that a typo fails before the database
+ * is opened.
+ */
+static int
+check_peer_template(const struct config *cfg, char *err, size_t errlen)
+{
+	const char *t = cfg->peer_url_template, *p;
+	int slots = 0;
+
+	if (t == NULL)
+		return (0);
+	for (p = t; (p = strchr(p, '%')) != NULL; p += 2) {
+		if (p[1] != 's')
+			goto bad;
+		slots++;
+	}
+	if (slots == 1 && strncmp(t, "http://", 7) == 0)
+		return (0);
+bad:
+	snprintf(err, errlen,
+	    "--peer-url-template: '%s' must be an http:// URL with exactly "
+	    "one %%s for the owner's instance name, e.g. "
+	    "http://%%s.stateful-headless:8082",
+	    t);
+	return (-1);
 }
 
 /* "session-ttl" -> "STATELAB_SESSION_TTL". */

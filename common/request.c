@@ -101,7 +101,7 @@ request_send(struct request *rq, int status, const char *content_type,
 	if (origin != NULL && config_cors_allows(ctx->cfg, origin)) {
 		evhttp_add_header(out, "Access-Control-Allow-Origin", origin);
 		evhttp_add_header(out, "Access-Control-Expose-Headers",
-		    "X-Served-By, X-Request-Id");
+		    "X-Served-By, X-Request-Id, X-Store-Instance");
 		evhttp_add_header(out, "Vary", "Origin");
 	}
 	/* While draining, let keep-alive clients reconnect elsewhere. */

@@ -85,8 +85,13 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 		fatalx(1, "%s", err);
 	server_run(srv);
 
-	server_free(srv);
+	/*
+	 * Close the store first: it completes what is still pending (a
+	 * remote call, a group commit) and those callbacks reply on
+	 * requests that live only as long as the server.
+	 */
 	session_store_close(ctx.store);
+	server_free(srv);
 	log_info("%s: stopped", cfg.service_name);
 	log_flush();
 	event_base_free(ctx.base);

@@ -94,6 +94,14 @@ session_store_is_ready(struct session_store *st)
 	return (st->ops->is_ready(st->impl));
 }
 
+const char *
+session_store_unready_reason(struct session_store *st)
+{
+	if (st->ops->unready_reason == NULL || st->ops->is_ready(st->impl))
+		return (NULL);
+	return (st->ops->unready_reason(st->impl));
+}
+
 int64_t
 session_store_sweep(struct session_store *st, int64_t now_ms)
 {

@@ -85,6 +85,7 @@ struct session_store_ops {
 	    void *impl, const char *token, store_done_fn done, void *arg);
 	int64_t (*count)(void *impl);
 	int (*is_ready)(void *impl);
+	const char *(*unready_reason)(void *impl); /* optional */
 	int64_t (*sweep)(void *impl, int64_t now_ms);
 	void (*describe)(void *impl, struct json_t *info);
 	void (*gauges)(void *impl, store_gauge_fn emit, void *arg);
@@ -157,6 +158,13 @@ int64_t session_store_count(struct session_store *st);
 
 /* Can the store take requests right now?  Drives /readyz. */
 int session_store_is_ready(struct session_store *st);
+
+/*
+ * Why the store is not ready, as a sentence for /readyz ("the disk
+ * holding /data/stateful.db is full"), or NULL when it is ready or the
+ * backend cannot say.  Borrowed until the next store call.
+ */
+const char *session_store_unready_reason(struct session_store *st);
 
 /*
  * Drop a bounded batch of sessions expired at now_ms; returns how many

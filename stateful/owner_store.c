@@ -34,7 +34,7 @@
 
 #include <jansson.h>
 
-#include "../stateless/remote_store.h"
+#include "remote_store.h"
 #include "config.h"
 #include "log.h"
 #include "owner_store.h"
@@ -128,6 +128,7 @@ static void os_data_delete(
 static void os_destroy(void *, const char *, store_done_fn, void *);
 static int64_t os_count(void *);
 static int os_is_ready(void *);
+static const char *os_unready_reason(void *);
 static int64_t os_sweep(void *, int64_t);
 static void os_describe(void *, json_t *);
 static void os_gauges(void *, store_gauge_fn, void *);
@@ -143,6 +144,7 @@ static const struct session_store_ops owner_ops = {
 	.destroy = os_destroy,
 	.count = os_count,
 	.is_ready = os_is_ready,
+	.unready_reason = os_unready_reason,
 	.sweep = os_sweep,
 	.describe = os_describe,
 	.gauges = os_gauges,
@@ -285,6 +287,13 @@ static int
 os_is_ready(void *impl)
 {
 	return (session_store_is_ready(((struct owner_store *)impl)->inner));
+}
+
+static const char *
+os_unready_reason(void *impl)
+{
+	return (
+	    session_store_unready_reason(((struct owner_store *)impl)->inner));
 }
 
 static int64_t

@@ -157,6 +157,7 @@ static void ss_data_delete(
 static void ss_destroy(void *, const char *, store_done_fn, void *);
 static int64_t ss_count(void *);
 static int ss_is_ready(void *);
+static const char *ss_unready_reason(void *);
 static int64_t ss_sweep(void *, int64_t);
 static void ss_describe(void *, json_t *);
 static void ss_gauges(void *, store_gauge_fn, void *);
@@ -184,6 +185,7 @@ static const struct session_store_ops sqlite_ops = {
 	.destroy = ss_destroy,
 	.count = ss_count,
 	.is_ready = ss_is_ready,
+	.unready_reason = ss_unready_reason,
 	.sweep = ss_sweep,
 	.describe = ss_describe,
 	.gauges = ss_gauges,
@@ -419,6 +421,12 @@ static int
 ss_is_ready(void *impl)
 {
 	return (sqlite_commit_is_ready(((struct sqlite_store *)impl)->tx));
+}
+
+static const char *
+ss_unready_reason(void *impl)
+{
+	return (sqlite_commit_why(((struct sqlite_store *)impl)->tx));
 }
 
 /*

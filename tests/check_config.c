@@ -133,6 +133,30 @@ START_TEST(test_errors)
 }
 END_TEST
 
+START_TEST(test_peer_template)
+{
+	static const char *const bad[] = { "http://x:8082", "http://%s/%s",
+		"http://%d:8082", "ftp://%s", "http://%s%" };
+	char *argv[] = { "x", "--peer-url-template", NULL, NULL };
+	struct config cfg;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		argv[2] = (char *)bad[i];
+		ck_assert_msg(load(&cfg, CONFIG_STATEFUL, err, sizeof(err), 3,
+		                  argv) == CONFIG_ERROR,
+		    "%s accepted", bad[i]);
+		ck_assert_ptr_nonnull(strstr(err, "exactly one %s"));
+		config_free(&cfg);
+	}
+	argv[2] = "http://%s.stateful-headless:8082";
+	ck_assert_int_eq(
+	    load(&cfg, CONFIG_STATEFUL, err, sizeof(err), 3, argv), CONFIG_OK);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(test_help_version_and_stray)
 {
 	char *help[] = { "x", "--help", NULL };
@@ -203,6 +227,7 @@ config_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_peer_template);
 	suite_add_tcase(s, tc);
 	return (s);
 }

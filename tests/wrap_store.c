@@ -188,6 +188,12 @@ w_is_ready(void *impl)
 	return (session_store_is_ready(((struct wrap *)impl)->inner));
 }
 
+static const char *
+w_unready_reason(void *impl)
+{
+	return (session_store_unready_reason(((struct wrap *)impl)->inner));
+}
+
 static int64_t
 w_sweep(void *impl, int64_t now_ms)
 {
@@ -219,6 +225,7 @@ static const struct session_store_ops wrap_ops = {
 	.destroy = w_destroy,
 	.count = w_count,
 	.is_ready = w_is_ready,
+	.unready_reason = w_unready_reason,
 	.sweep = w_sweep,
 	.describe = w_describe,
 	.gauges = NULL,

@@ -1,8 +1,8 @@
 /*
  * remote_doc.h - read the documents of protocol v1 that a store answers.
  */
-#ifndef STATELAB_STATELESS_REMOTE_DOC_H
-#define STATELAB_STATELESS_REMOTE_DOC_H
+#ifndef STATELAB_COMMON_REMOTE_DOC_H
+#define STATELAB_COMMON_REMOTE_DOC_H
 
 #include <stdint.h>
 
@@ -30,4 +30,4 @@ int remote_doc_session(const struct json_t *doc, struct session *s);
  */
 int remote_doc_time(const char *t, int64_t *ms);
 
-#endif /* STATELAB_STATELESS_REMOTE_DOC_H */
+#endif /* STATELAB_COMMON_REMOTE_DOC_H */

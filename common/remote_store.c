@@ -110,6 +110,7 @@ struct remote_store {
 	unsigned probes;
 	int probing;   /* a probe op is under way */
 	int ready;     /* latest evidence that the store answers */
+	char why[320]; /* unready_reason()'s sentence */
 	int64_t count; /* sessions from /api/info, or -1 */
 	char store_instance[CONFIG_INSTANCE_MAX + 1];
 	int closing;
@@ -146,6 +147,7 @@ static void rs_data_delete(
 static void rs_destroy(void *, const char *, store_done_fn, void *);
 static int64_t rs_count(void *);
 static int rs_is_ready(void *);
+static const char *rs_unready_reason(void *);
 static int64_t rs_sweep(void *, int64_t);
 static void rs_describe(void *, json_t *);
 static void rs_close(void *);
@@ -160,6 +162,7 @@ static const struct session_store_ops remote_ops = {
 	.destroy = rs_destroy,
 	.count = rs_count,
 	.is_ready = rs_is_ready,
+	.unready_reason = rs_unready_reason,
 	.sweep = rs_sweep,
 	.describe = rs_describe,
 	.gauges = NULL,
@@ -350,6 +353,16 @@ static int
 rs_is_ready(void *impl)
 {
 	return (((struct remote_store *)impl)->ready);
+}
+
+static const char *
+rs_unready_reason(void *impl)
+{
+	struct remote_store *rs = impl;
+
+	snprintf(rs->why, sizeof(rs->why),
+	    "the session store at %s does not answer as ready", rs->url);
+	return (rs->why);
 }
 
 /* The store expires its own sessions. */

@@ -1,8 +1,8 @@
 /*
  * remote_store.h - sessions kept by another service, over protocol v1.
  */
-#ifndef STATELAB_STATELESS_REMOTE_STORE_H
-#define STATELAB_STATELESS_REMOTE_STORE_H
+#ifndef STATELAB_COMMON_REMOTE_STORE_H
+#define STATELAB_COMMON_REMOTE_STORE_H
 
 #include <stddef.h>
 
@@ -33,4 +33,4 @@ struct session_store *remote_store_open(
 struct session_store *remote_store_open_url(const struct store_params *p,
     const char *url, int timeout_ms, int probe_ms, char *err, size_t errlen);
 
-#endif /* STATELAB_STATELESS_REMOTE_STORE_H */
+#endif /* STATELAB_COMMON_REMOTE_STORE_H */
