@@ -182,6 +182,27 @@ lab status
 check_eq 0 "$RC" "lab status"
 check_match 'stateless-[a-z0-9]{5} +[0-9]+ +127\.0\.0\.1:[0-9]+ +yes +UP' "$OUT" "... lists the pod as ready and UP in haproxy"
 
+# The fixes: token and remote sessions survive round-robin and kills.
+if [ "$stateful" = 1 ]; then
+	lab scale stateless 3
+	for mode in token remote; do
+		lab up --sessions "$mode"
+		check_match "sessions +stateless: $mode" "$OUT" "lab up --sessions $mode rolls the stateless pods"
+		# One session, one watcher, and a pod killed in the middle.
+		"$ROOT/tools/watch" --count 16 --user student "$SL" >"$E2E_TMP/w.out" 2>&1 &
+		wpid=$!
+		sleep 1.2
+		lab kill "$(pods stateless | cut -d' ' -f1)"
+		wait "$wpid" || true
+		W=$(cat "$E2E_TMP/w.out")
+		printf '%s\n' "$W" | sed 's/^/#   watch: /'
+		check_eq 0 "$(lost)" "$mode sessions: round-robin over 3 pods, one killed mid-way: nothing lost"
+		check_match '16 requests: 1[56] OK' "$W" "... and (nearly) every request answered OK"
+	done
+	lab up --sessions memory
+	lab scale stateless 1
+fi
+
 # Down: nothing left.
 lab down
 check_eq 0 "$RC" "lab down"
