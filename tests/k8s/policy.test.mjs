@@ -5,7 +5,10 @@
 // schema cannot: that references resolve (selectors, ports, volumes,
 // Secrets, the Service the remote store URL names), that the pods pass the
 // "restricted" Pod Security Standard, that drain and termination timings
-// fit together, and that each overlay does what its name says.
+// fit together, that the disruption budgets neither block a drain nor
+// leave several pods of a workload to go at once, and that each overlay
+// does what its name says.  What the NetworkPolicies allow is
+// netpol.test.mjs's job.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -259,6 +262,61 @@ for (const t of targets()) {
 	});
 }
 
+// ---- voluntary disruptions -------------------------------------------------
+
+// How many pods a budget lets evictions take down when all `replicas` are
+// healthy (the eviction API rounds percentages up, for both fields).
+function disruptionsAllowed(pdb, replicas) {
+	const scaled = (v) => (typeof v === 'string' && v.endsWith('%') ?
+	    Math.ceil(replicas * Number(v.slice(0, -1)) / 100) : Number(v));
+	if (pdb.spec.maxUnavailable !== undefined)
+		return Math.min(replicas, scaled(pdb.spec.maxUnavailable));
+	return Math.max(0, replicas - scaled(pdb.spec.minAvailable));
+}
+
+for (const t of targets()) {
+	describe(`disruption budgets: ${t.name}`, () => {
+		const objs = render(t.name);
+		const pdbs = objs.filter((o) => o.kind === 'PodDisruptionBudget');
+
+		it('budgets exactly the pods of one workload each', () => {
+			for (const pdb of pdbs) {
+				const ws = workloads(objs).filter((w) =>
+				    selects(pdb.spec.selector.matchLabels, w.spec.template.metadata.labels));
+				assert.equal(ws.length, 1, `${id(pdb)} selects ${ws.length} workloads`);
+				assert.deepEqual(pdb.spec.selector, ws[0].spec.selector, id(pdb));
+				assert.equal(pdb.metadata.name, ws[0].metadata.name);
+				assert.ok((pdb.spec.minAvailable === undefined) !==
+				    (pdb.spec.maxUnavailable === undefined), 'one of min/maxUnavailable');
+				// A pod that is not ready serves nobody; it must never
+				// hold a drain up.
+				assert.equal(pdb.spec.unhealthyPodEvictionPolicy, 'AlwaysAllow', id(pdb));
+			}
+		});
+
+		it('lets stateless drain one pod at a time, never blocking', () => {
+			const d = get(objs, 'Deployment', 'stateless');
+			const pdb = pdbs.find((p) => p.metadata.name === 'stateless');
+			assert.ok(pdb, 'no PodDisruptionBudget for stateless');
+			for (const n of [1, 3, d.spec.replicas])
+				assert.equal(disruptionsAllowed(pdb, n), 1, `with ${n} replicas`);
+		});
+
+		it('budgets stateful only when it has more than one pod', () => {
+			const s = get(objs, 'StatefulSet', 'stateful');
+			const pdb = pdbs.find((p) => p.metadata.name === 'stateful');
+			if (s.spec.replicas <= 1) {
+				// With one pod a budget either blocks every drain or
+				// protects nothing (base/poddisruptionbudget.yaml).
+				assert.equal(pdb, undefined, 'a budget on a single stateful pod');
+			} else {
+				assert.ok(pdb, `${s.spec.replicas} stateful pods without a budget`);
+				assert.equal(disruptionsAllowed(pdb, s.spec.replicas), 1);
+			}
+		});
+	});
+}
+
 // ---- switching overlays on a live cluster ---------------------------------
 
 describe('overlays', () => {
@@ -286,8 +344,8 @@ const stateful = (objs) => containerOf(get(objs, 'StatefulSet', 'stateful'));
 
 describe('overlay base', () => {
 	const objs = render('base');
-	it('is the anti-pattern: one stateless pod, sessions in memory', () => {
-		assert.equal(get(objs, 'Deployment', 'stateless').spec.replicas, 1);
+	it('is the anti-pattern: three stateless pods, sessions in memory', () => {
+		assert.equal(get(objs, 'Deployment', 'stateless').spec.replicas, 3);
 		assert.equal(argValue(stateless(objs).args, '--sessions'), undefined);
 		assert.equal(get(objs, 'StatefulSet', 'stateful').spec.replicas, 1);
 		assert.equal(get(objs, 'Service', 'stateless').spec.sessionAffinity, undefined);

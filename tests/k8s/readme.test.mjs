@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-	K8S, NAMESPACE, OVERLAYS, REPO, containerOf, get, parseDocs, render,
+	K8S, NAMESPACE, OVERLAYS, REPO, containerOf, get, parseDocs, render, targets,
 } from './lib/manifests.mjs';
 
 const README = readFileSync(join(K8S, 'README.md'), 'utf8');
@@ -158,6 +158,14 @@ describe('README', () => {
 		const maxPods = get(scaled, 'StatefulSet', 'stateful').spec.replicas;
 		for (const w of byTool('kubectl')) {
 			for (const a of w.slice(1)) {
+				const np = a.match(/^(networkpolicy|pdb)\/([\w.-]+)$/);
+				if (np !== null) {
+					// Overlays add some of these: any render will do.
+					const kind = np[1] === 'pdb' ? 'PodDisruptionBudget' : 'NetworkPolicy';
+					assert.ok(targets().some((t) => render(t.name).some((o) =>
+					    o.kind === kind && o.metadata.name === np[2])), `no ${a}`);
+					continue;
+				}
 				const m = a.match(/^(deployment|statefulset|svc|service|pod)\/([\w.-]+)$/);
 				if (m === null)
 					continue;

@@ -64,7 +64,8 @@ let programKinds = [];
 // Kinds the lab uses, declared up front so the first program covers them.
 const COMMON = [['v1', 'Namespace'], ['v1', 'ServiceAccount'], ['v1', 'Service'],
     ['v1', 'Secret'], ['v1', 'ConfigMap'], ['apps/v1', 'Deployment'],
-    ['apps/v1', 'StatefulSet'], ['monitoring.coreos.com/v1', 'ServiceMonitor']];
+    ['apps/v1', 'StatefulSet'], ['policy/v1', 'PodDisruptionBudget'],
+    ['networking.k8s.io/v1', 'NetworkPolicy'], ['monitoring.coreos.com/v1', 'ServiceMonitor']];
 
 function typeFor(mod, kind) {
 	const key = `${mod}#${kind}`;
