@@ -29,6 +29,7 @@
 #include "api_admin.h"
 #include "api_session.h"
 #include "config.h"
+#include "framing.h"
 #include "json_out.h"
 #include "metrics.h"
 #include "problem.h"
@@ -197,12 +198,21 @@ route_find(const char *path, unsigned method, unsigned *allow,
 	return (hit);
 }
 
-/* Our limits, enforced before any handler: 431, then 413. */
+/* Our limits, enforced before any handler: 400 framing, 431, then 413. */
 static int
 check_limits(struct request *rq)
 {
 	const struct evkeyval *h;
+	const char *why;
 	size_t total = 0;
+
+	if (framing_check(evhttp_request_get_input_headers(rq->req), &why) ==
+	    -1) {
+		/* Whatever follows on this connection cannot be trusted. */
+		request_add_header(rq, "Connection", "close");
+		problem_send(rq, 400, "bad-framing", why);
+		return (-1);
+	}
 
 	TAILQ_FOREACH(h, evhttp_request_get_input_headers(rq->req), next)
 	{

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 struct config;
+struct ratelimit;
 struct event_base;
 struct evhttp_request;
 struct session_store;
@@ -36,6 +37,7 @@ struct api_ctx {
 	uint64_t seq;               /* numbers generated request ids */
 	void (*on_idle)(void *arg); /* called when inflight drops to 0 */
 	void *on_idle_arg;
+	struct ratelimit *logins; /* --max-new-sessions-per-minute; owned */
 };
 
 /*

@@ -28,6 +28,7 @@
 #include "json_out.h"
 #include "metrics.h"
 #include "problem.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "session.h"
 
@@ -52,8 +53,21 @@ void
 api_session_create(struct request *rq, const char *rest)
 {
 	json_t *user;
+	char key[64], after[24];
+	int64_t wait;
 
 	(void)rest;
+	/* Before any parsing: a flood costs us as little as possible. */
+	ratelimit_client_key(rq->remote, key, sizeof(key));
+	wait = ratelimit_take(rq->ctx->logins, key, clock_mono_us() / 1000);
+	if (wait > 0) {
+		snprintf(after, sizeof(after), "%lld", (long long)wait);
+		request_add_header(rq, "Retry-After", after);
+		problem_send(rq, 429, "too-many-sessions",
+		    "too many new sessions from your address; reuse the "
+		    "session you have, or wait Retry-After seconds");
+		return;
+	}
 	if (request_read_json(rq, 0) == -1)
 		return;
 	if (!json_is_object(rq->body) ||

@@ -42,8 +42,10 @@ struct config {
 	enum log_level log_level;
 	char *cors_origins; /* comma-separated origins, or NULL */
 	int cookie_secure;  /* add Secure to the session cookie */
-	int admin;          /* enable the /api/admin/ fault knobs */
-	int start_unready;  /* /readyz 503 until /api/admin/ready */
+	int64_t max_new_sessions_per_minute; /* per client address; 0 = off */
+	int verbose_server_header;           /* Server: statelab/VERSION */
+	int admin;         /* enable the /api/admin/ fault knobs */
+	int start_unready; /* /readyz 503 until /api/admin/ready */
 
 	enum config_sessions sessions;                /* stateless store */
 	char *store_url;                              /* remote mode */

@@ -33,6 +33,11 @@ problem_send(
 	    problem_title(status), "status", status, "detail",
 	    detail != NULL ? detail : problem_title(status), "instance",
 	    rq->ctx->cfg->instance);
+	/* A detail that is not UTF-8 must not cost the client its problem. */
+	if (doc == NULL)
+		doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", slug,
+		    "title", problem_title(status), "status", status, "detail",
+		    problem_title(status), "instance", rq->ctx->cfg->instance);
 	buf = evbuffer_new();
 	if (doc != NULL)
 		text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);

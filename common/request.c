@@ -91,7 +91,9 @@ request_send(struct request *rq, int status, const char *content_type,
 	evhttp_add_header(out, "X-Served-By", ctx->cfg->instance);
 	evhttp_add_header(out, "X-Request-Id", rq->id);
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
-	evhttp_add_header(out, "Server", "statelab");
+	evhttp_add_header(out, "Server",
+	    ctx->cfg->verbose_server_header ? "statelab/" STATELAB_VERSION
+	                                    : "statelab");
 	if (evhttp_find_header(out, "Cache-Control") == NULL)
 		evhttp_add_header(out, "Cache-Control", "no-store");
 	if (content_type != NULL)
@@ -118,7 +120,9 @@ request_send(struct request *rq, int status, const char *content_type,
 	line.request_id = rq->id;
 	line.remote = rq->remote;
 
-	evhttp_send_reply(rq->req, status, NULL, body);
+	/* evhttp has no phrase for 422, 429 or 431 ("Client Error"). */
+	evhttp_send_reply(rq->req, status,
+	    status >= 400 ? problem_title(status) : NULL, body);
 
 	line.dur_us = clock_mono_us() - rq->t0_us;
 	log_request(&line);
@@ -157,7 +161,7 @@ request_read_json(struct request *rq, int optional)
 	const char *type;
 	json_error_t jerr;
 	size_t len = evbuffer_get_length(in);
-	char detail[256];
+	char detail[256], *p;
 
 	if (len == 0 && optional)
 		return (0);
@@ -168,9 +172,24 @@ request_read_json(struct request *rq, int optional)
 		    "send the body as JSON with 'Content-Type: application/json'");
 		return (-1);
 	}
+	if (len == 0) {
+		problem_send(rq, 400, "malformed-json",
+		    "the body is empty; send a JSON document");
+		return (-1);
+	}
 	rq->body = json_loadb((const char *)evbuffer_pullup(in, -1), len,
 	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (rq->body == NULL) {
+		/*
+		 * jansson's message may quote the offending input, which need
+		 * not be UTF-8 (and a problem document must be): keep
+		 * printable ASCII only.
+		 */
+		for (p = jerr.text; *p != '\0'; p++) {
+			if ((unsigned char)*p < 0x20 ||
+			    (unsigned char)*p > 0x7e)
+				*p = '?';
+		}
 		snprintf(detail, sizeof(detail),
 		    "the body is not valid JSON: %s (line %d, column %d)",
 		    jerr.text, jerr.line, jerr.column);

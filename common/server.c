@@ -16,12 +16,14 @@
  * Responses sent while draining carry "Connection: close".  A second
  * signal cuts the drain short.
  *
- * --max-connections is enforced with RLIMIT_NOFILE (libevent 2.1 has no
- * connection limit of its own): accept(2) then fails with EMFILE, and the
- * listener's error callback pauses accepting for ACCEPT_PAUSE_MS instead
- * of spinning on a readable socket.  Waiting clients stay in the kernel's
- * backlog until a slot frees.  The same path survives descriptor
- * exhaustion from any other cause.
+ * --max-connections is enforced by conn_guard.c: at the cap the
+ * connection idle the longest is closed to make room, and a request that
+ * is not whole within --timeout of its first byte is cut (slowloris).
+ * RLIMIT_NOFILE stays as a backstop at twice the cap plus a reserve: if
+ * accept(2) still fails with EMFILE, the listener's error callback pauses
+ * accepting until the next flush tick (FLUSH_MS) instead of spinning on a
+ * readable socket.  The same path survives descriptor exhaustion from any
+ * other cause.
  *
  * Only the event-loop thread touches this state.
  */
@@ -45,6 +47,7 @@
 #include "api.h"
 #include "clock.h"
 #include "config.h"
+#include "conn_guard.h"
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
@@ -53,7 +56,6 @@
 #define FD_RESERVE           64        /* descriptors kept for files, logs */
 #define LIBEVENT_BODY_MAX    (1 << 20) /* above REQUEST_BODY_MAX (HS-17) */
 #define LIBEVENT_HEADERS_MAX (1 << 16) /* above REQUEST_HEADS_MAX */
-#define ACCEPT_PAUSE_MS      100
 #define SWEEP_MS             1000
 #define SWEEP_ROUNDS         10 /* batches per tick at most */
 #define FLUSH_MS             200
@@ -63,6 +65,7 @@ struct server {
 	struct api_ctx *ctx;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound; /* NULL once accepting stopped */
+	struct conn_guard *guard;          /* deadline and --max-connections */
 	struct event *sigterm, *sigint;
 	struct event *sweep_timer, *flush_timer;
 	struct event *drain_timer;  /* drain delay, then drain timeout */
@@ -80,7 +83,6 @@ static void on_drain_timer(evutil_socket_t, short, void *);
 static void on_idle(void *);
 static void on_linger(evutil_socket_t, short, void *);
 static void on_accept_error(struct evconnlistener *, void *);
-static void on_accept_resume(evutil_socket_t, short, void *);
 static void on_sweep(evutil_socket_t, short, void *);
 static void on_flush(evutil_socket_t, short, void *);
 static void stop_accepting(struct server *);
@@ -118,6 +120,11 @@ server_new(struct api_ctx *ctx, char *err, size_t errlen)
 	tv = ms_tv(ctx->cfg->timeout * 1000);
 	evhttp_set_timeout_tv(srv->http, &tv);
 	evhttp_set_gencb(srv->http, api_dispatch, ctx);
+	/* evhttp's timeout restarts per byte; the guard adds a deadline. */
+	srv->guard = conn_guard_new(base, srv->http, ctx->cfg->max_connections,
+	    ctx->cfg->timeout * 1000);
+	if (srv->guard == NULL)
+		goto nomem;
 	if (bind_listener(srv, err, errlen) == -1)
 		goto fail;
 
@@ -180,6 +187,7 @@ server_free(struct server *srv)
 	/* Closes the listener and any connection still open. */
 	if (srv->http != NULL)
 		evhttp_free(srv->http);
+	conn_guard_free(srv->guard);
 	srv->ctx->on_idle = NULL;
 	free(srv);
 }
@@ -233,7 +241,11 @@ static void
 limit_descriptors(const struct config *cfg)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)cfg->max_connections + FD_RESERVE;
+	/*
+	 * A backstop only: conn_guard keeps connections at the cap, and a
+	 * socket it cut stays open until evhttp reads its end.
+	 */
+	rlim_t want = (rlim_t)cfg->max_connections * 2 + FD_RESERVE;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return;
@@ -325,24 +337,17 @@ on_linger(evutil_socket_t fd, short what, void *arg)
 static void
 on_accept_error(struct evconnlistener *lev, void *arg)
 {
-	struct timeval tv = ms_tv(ACCEPT_PAUSE_MS);
 	int err = errno;
 
-	/* arg is evhttp's own; the listener is all we need. */
+	/*
+	 * arg is evhttp's own; the listener is all we need.  on_flush()
+	 * enables it again: a timer that knows the server, so a listener
+	 * freed by stop_accepting() is never touched again.
+	 */
 	(void)arg;
 	evconnlistener_disable(lev);
 	log_warnx("server: accept: %s; pausing new connections for %d ms",
-	    strerror(err), ACCEPT_PAUSE_MS);
-	event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT,
-	    on_accept_resume, lev, &tv);
-}
-
-static void
-on_accept_resume(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	evconnlistener_enable(arg);
+	    strerror(err), FLUSH_MS);
 }
 
 static void
@@ -370,9 +375,14 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 static void
 on_flush(evutil_socket_t fd, short what, void *arg)
 {
+	struct server *srv = arg;
+
 	(void)fd;
 	(void)what;
-	(void)arg;
+	/* Resume accepting if on_accept_error paused it; else a no-op. */
+	if (srv->bound != NULL)
+		evconnlistener_enable(
+		    evhttp_bound_socket_get_listener(srv->bound));
 	log_flush();
 }
 

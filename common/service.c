@@ -22,6 +22,7 @@
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "service.h"
 #include "session.h"
@@ -61,6 +62,10 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 	ctx.started_at_ms = clock_now_ms();
 	ctx.started_mono_us = clock_mono_us();
 	ctx.admin_ready = !cfg.start_unready;
+	/* 65536 addresses remembered at most: a few MB whatever happens. */
+	if ((ctx.logins = ratelimit_new(
+	         cfg.max_new_sessions_per_minute, 65536)) == NULL)
+		fatalx(1, "out of memory");
 	if (token_random_hex(ctx.boot_id, 8) == -1)
 		fatalx(1, "no randomness from getrandom(2)");
 	if ((ctx.base = event_base_new()) == NULL)
@@ -92,6 +97,7 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 	 */
 	session_store_close(ctx.store);
 	server_free(srv);
+	ratelimit_free(ctx.logins);
 	log_info("%s: stopped", cfg.service_name);
 	log_flush();
 	event_base_free(ctx.base);
