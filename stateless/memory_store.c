@@ -15,6 +15,9 @@
  *     tail and the head is always the next to expire: the sweep pops
  *     from the head and never scans the table.
  *
+ *   - a session's data map is kept as compact JSON text and parsed only
+ *     for the reply that shows it (see load_map()).
+ *
  * Invariants: every entry is in both structures; count == HASH_COUNT;
  * expires_at is non-decreasing from head to tail.  All operations
  * complete (call done) before they return.
@@ -44,7 +47,7 @@ struct mem_session {
 	int64_t created_at; /* ms since the epoch */
 	int64_t updated_at;
 	int64_t expires_at;
-	json_t *data; /* owned object, or NULL when empty */
+	char *data; /* compact JSON text of the map, or NULL when empty */
 	TAILQ_ENTRY(mem_session) by_expiry;
 	UT_hash_handle hh;
 	char user[]; /* NUL-terminated */
@@ -68,6 +71,8 @@ static void touch(struct memory_store *, struct mem_session *);
 static void drop(struct memory_store *, struct mem_session *);
 static void reply(struct memory_store *, struct mem_session *, const char *,
     store_done_fn, void *);
+static json_t *load_map(const struct mem_session *);
+static enum store_rc store_map(struct mem_session *, const json_t *);
 
 static void ms_create(void *, const char *, store_done_fn, void *);
 static void ms_get(void *, const char *, store_done_fn, void *);
@@ -190,31 +195,27 @@ ms_data_put(void *impl, const char *token, const char *key, const json_t *value,
 {
 	struct memory_store *ms = impl;
 	struct mem_session *e;
-	json_t *copy = NULL, *old = NULL;
+	json_t *map = NULL, *copy;
 	enum store_rc rc;
 
 	if ((e = lookup(ms, token, &rc)) == NULL) {
 		done(rc, NULL, NULL, arg);
 		return;
 	}
-	if ((e->data == NULL && (e->data = json_object()) == NULL) ||
-	    (copy = json_deep_copy(value)) == NULL) {
+	if ((map = load_map(e)) == NULL ||
+	    (copy = json_deep_copy(value)) == NULL ||
+	    json_object_set_new(map, key, copy) == -1) {
+		json_decref(map);
 		done(STORE_NOMEM, NULL, NULL, arg);
 		return;
 	}
-	/* Keep the old value until the new map is known to fit. */
-	if ((old = json_object_get(e->data, key)) != NULL)
-		json_incref(old);
-	json_object_set_new(e->data, key, copy);
-	if (json_dumpb(e->data, NULL, 0, JSON_COMPACT) > SESSION_DATA_MAX) {
-		if (old != NULL)
-			json_object_set_new(e->data, key, old);
-		else
-			json_object_del(e->data, key);
-		done(STORE_TOOBIG, NULL, NULL, arg);
+	/* The old text stays until the new map is known to fit. */
+	rc = store_map(e, map);
+	json_decref(map);
+	if (rc != STORE_OK) {
+		done(rc, NULL, NULL, arg);
 		return;
 	}
-	json_decref(old);
 	touch(ms, e);
 	reply(ms, e, NULL, done, arg);
 }
@@ -225,14 +226,26 @@ ms_data_delete(void *impl, const char *token, const char *key,
 {
 	struct memory_store *ms = impl;
 	struct mem_session *e;
+	json_t *map;
 	enum store_rc rc;
 
 	if ((e = lookup(ms, token, &rc)) == NULL) {
 		done(rc, NULL, NULL, arg);
 		return;
 	}
-	if (e->data != NULL)
-		json_object_del(e->data, key);
+	if (e->data != NULL) {
+		if ((map = load_map(e)) == NULL) {
+			done(STORE_NOMEM, NULL, NULL, arg);
+			return;
+		}
+		json_object_del(map, key);
+		rc = store_map(e, map);
+		json_decref(map);
+		if (rc != STORE_OK) {
+			done(rc, NULL, NULL, arg);
+			return;
+		}
+	}
 	touch(ms, e);
 	reply(ms, e, NULL, done, arg);
 }
@@ -331,8 +344,42 @@ drop(struct memory_store *ms, struct mem_session *e)
 	HASH_DEL(ms->table, e);
 	TAILQ_REMOVE(&ms->expiry, e, by_expiry);
 	ms->count--;
-	json_decref(e->data);
+	free(e->data);
 	free(e);
+}
+
+/*
+ * The data map as a new JSON object (empty when there is none).  It is
+ * kept as compact text, not as jansson values: a 4 KiB array of small
+ * numbers is thousands of json_t nodes, and memory is what this store
+ * is made of.
+ */
+static json_t *
+load_map(const struct mem_session *e)
+{
+	if (e->data == NULL)
+		return (json_object());
+	return (json_loads(e->data, 0, NULL));
+}
+
+/* Replace e's map with map's text; STORE_TOOBIG leaves e unchanged. */
+static enum store_rc
+store_map(struct mem_session *e, const json_t *map)
+{
+	char *text;
+
+	if (json_object_size(map) == 0) {
+		free(e->data);
+		e->data = NULL;
+		return (STORE_OK);
+	}
+	if (json_dumpb(map, NULL, 0, JSON_COMPACT) > SESSION_DATA_MAX)
+		return (STORE_TOOBIG);
+	if ((text = json_dumps(map, JSON_COMPACT)) == NULL)
+		return (STORE_NOMEM);
+	free(e->data);
+	e->data = text;
+	return (STORE_OK);
 }
 
 /* Complete with a view of e; everything in it is borrowed from e. */
@@ -340,10 +387,11 @@ static void
 reply(struct memory_store *ms, struct mem_session *e, const char *new_token,
     store_done_fn done, void *arg)
 {
+	json_t *data = NULL;
 	struct session s = {
 		.user = e->user,
 		.counter = e->counter,
-		.data = e->data,
+		.data = NULL,
 		.created_at = e->created_at,
 		.updated_at = e->updated_at,
 		.expires_at = e->expires_at,
@@ -352,5 +400,12 @@ reply(struct memory_store *ms, struct mem_session *e, const char *new_token,
 		.store_instance = NULL,
 	};
 
+	/* Parsed for this reply only; text we wrote always parses. */
+	if (e->data != NULL && (data = load_map(e)) == NULL) {
+		done(STORE_NOMEM, NULL, NULL, arg);
+		return;
+	}
+	s.data = data;
 	done(STORE_OK, &s, NULL, arg);
+	json_decref(data);
 }
