@@ -26,7 +26,7 @@ e2e_cleanup() {
 	local name
 	for name in "${!PID[@]}"; do
 		kill -KILL "${PID[$name]}" 2>/dev/null || true
-		wait "${PID[$name]}" 2>/dev/null || true
+		{ wait "${PID[$name]}"; } 2>/dev/null || true
 	done
 	rm -rf "$E2E_TMP"
 }
@@ -101,7 +101,8 @@ stop_server() {
 	local name=$1 sig=${2:-TERM}
 	kill "-$sig" "${PID[$name]}" 2>/dev/null || true
 	EXIT=0
-	wait "${PID[$name]}" 2>/dev/null || EXIT=$?
+	# Braces: bash reports a killed job on its own stderr, not wait's.
+	{ wait "${PID[$name]}"; } 2>/dev/null || EXIT=$?
 	unset "PID[$name]"
 }
 
