@@ -15,7 +15,6 @@
 
 #include <check.h>
 #include <event2/event.h>
-#include <jansson.h>
 
 #include "check_suites.h"
 #include "clock.h"
@@ -26,6 +25,7 @@
 #include "remote_store.h"
 #include "session.h"
 #include "store_server.h"
+#include "store_sync.h"
 #include "test_util.h"
 #include "token.h"
 
@@ -34,49 +34,14 @@ static struct store_server *peer;
 static struct session_store *st, *client;
 static struct config cfg;
 
-struct result {
-	int calls;
-	enum store_rc rc;
-	long long counter;
-	char token[256];
-	char store_instance[80];
-	char detail[512];
-};
-
-static void
-on_done(
-    enum store_rc rc, const struct session *s, const char *detail, void *arg)
-{
-	struct result *r = arg;
-
-	r->calls++;
-	r->rc = rc;
-	snprintf(
-	    r->detail, sizeof(r->detail), "%s", detail != NULL ? detail : "");
-	if (s == NULL)
-		return;
-	r->counter = (long long)s->counter;
-	snprintf(
-	    r->token, sizeof(r->token), "%s", s->token != NULL ? s->token : "");
-	snprintf(r->store_instance, sizeof(r->store_instance), "%s",
-	    s->store_instance != NULL ? s->store_instance : "");
-}
-
-static enum store_rc
-await(struct result *r)
-{
-	test_loop_until(base, &r->calls, 5000);
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	ck_assert_int_eq(r->calls, 1);
-	return (r->rc);
-}
-
 static void
 setup(void)
 {
 	log_init(LOG_LEVEL_ERROR, LOG_FORMAT_JSON, "owner-test");
 	base = event_base_new();
 	test_now = clock_now_ms() / 1000 * 1000;
+	/* Forwarded operations take two HTTP round trips: wait longer. */
+	store_sync_set_wait(5000);
 	peer = NULL;
 	st = client = NULL;
 }
@@ -89,6 +54,7 @@ teardown(void)
 	store_server_stop(peer);
 	event_base_free(base);
 	config_free(&cfg);
+	store_sync_set_wait(0);
 }
 
 /* The pod under test: instance 127.0.0.11, with template or not. */
@@ -115,7 +81,7 @@ static void
 login_on_peer(char *tok, size_t len)
 {
 	struct store_params p;
-	struct result r;
+	struct store_result r;
 	char err[256];
 
 	peer = store_server_start_at(
@@ -126,61 +92,47 @@ login_on_peer(char *tok, size_t len)
 	client = remote_store_open_url(
 	    &p, store_server_url(peer), 2000, 0, err, sizeof(err));
 	ck_assert_ptr_nonnull(client);
-	memset(&r, 0, sizeof(r));
-	session_store_create(client, "alice", on_done, &r);
-	ck_assert_int_eq(await(&r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_create(base, client, "alice", &r), STORE_OK);
 	snprintf(tok, len, "%s", r.token);
-}
-
-static enum store_rc
-get(const char *tok, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_get(st, tok, on_done, r);
-	return (await(r));
 }
 
 START_TEST(test_credentials_name_their_owner)
 {
-	struct result r;
-	char tok[256], opaque[TOKEN_LEN + 1];
+	struct store_result r;
+	char tok[SESSION_TOKEN_MAX + 1], opaque[TOKEN_LEN + 1];
 
 	open_pod(NULL);
-	memset(&r, 0, sizeof(r));
-	session_store_create(st, "alice", on_done, &r);
-	ck_assert_int_eq(await(&r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(base, st, "alice", &r), STORE_OK);
 	snprintf(tok, sizeof(tok), "%s", r.token);
 	ck_assert_int_eq(strlen(tok), TOKEN_LEN + 1 + strlen("127.0.0.11"));
 	ck_assert_str_eq(tok + TOKEN_LEN, ".127.0.0.11");
-	memset(&r, 0, sizeof(r));
-	session_store_incr(st, tok, 2, on_done, &r);
-	ck_assert_int_eq(await(&r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 2, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 2);
 	/* A bare token (from before routing) is still this pod's. */
 	snprintf(opaque, sizeof(opaque), "%.*s", TOKEN_LEN, tok);
-	ck_assert_int_eq(get(opaque, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, opaque, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 2);
 	/* Forwarded to its owner: served here. */
 	strcat(tok, ".");
-	ck_assert_int_eq(get(tok, &r), STORE_OK);
-	ck_assert_int_eq(get("garbage", &r), STORE_NOTFOUND);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_get(base, st, "garbage", &r), STORE_NOTFOUND);
 	ck_assert_str_eq(session_store_name(st), "memory");
 	ck_assert_int_eq(session_store_count(st), 1);
-	memset(&r, 0, sizeof(r));
-	session_store_destroy(st, opaque, on_done, &r);
-	ck_assert_int_eq(await(&r), STORE_OK);
+	ck_assert_int_eq(store_sync_destroy(base, st, opaque, &r), STORE_OK);
 	ck_assert_int_eq(session_store_count(st), 0);
 }
 END_TEST
 
 START_TEST(test_misdirected_names_the_owner)
 {
-	struct result r;
-	char tok[256];
+	struct store_result r;
+	char tok[SESSION_TOKEN_MAX + 1];
 
 	open_pod(NULL);
 	login_on_peer(tok, sizeof(tok));
-	ck_assert_int_eq(get(tok, &r), STORE_MISDIRECTED);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_MISDIRECTED);
 	ck_assert_msg(strstr(r.detail,
 	                  "belongs to 127.0.0.12, and this is "
 	                  "127.0.0.11") != NULL,
@@ -191,39 +143,35 @@ END_TEST
 
 START_TEST(test_forwarded_to_the_owner)
 {
-	struct result r;
-	char tok[256], tpl[64], fwd[300];
+	struct store_result r;
+	char tok[SESSION_TOKEN_MAX + 1], tpl[64], fwd[300];
 
 	login_on_peer(tok, sizeof(tok));
 	snprintf(tpl, sizeof(tpl), "http://%%s:%d", store_server_port(peer));
 	open_pod(tpl);
-	ck_assert_int_eq(get(tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_str_eq(r.store_instance, "127.0.0.12");
-	memset(&r, 0, sizeof(r));
-	session_store_incr(st, tok, 5, on_done, &r);
-	ck_assert_int_eq(await(&r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 5, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 5);
 	/* The owner has it: ask it directly. */
-	memset(&r, 0, sizeof(r));
-	session_store_get(client, tok, on_done, &r);
-	ck_assert_int_eq(await(&r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, client, tok, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 5);
 	/* Already forwarded once: never again. */
 	snprintf(fwd, sizeof(fwd), "%.*s.127.0.0.13.", TOKEN_LEN, tok);
-	ck_assert_int_eq(get(fwd, &r), STORE_MISDIRECTED);
+	ck_assert_int_eq(store_sync_get(base, st, fwd, &r), STORE_MISDIRECTED);
 	ck_assert_ptr_nonnull(strstr(r.detail, "forwarded"));
 	/* Not a sibling: not contacted. */
 	snprintf(fwd, sizeof(fwd), "%.*s.evil-host", TOKEN_LEN, tok);
-	ck_assert_int_eq(get(fwd, &r), STORE_MISDIRECTED);
+	ck_assert_int_eq(store_sync_get(base, st, fwd, &r), STORE_MISDIRECTED);
 	ck_assert_ptr_nonnull(
 	    strstr(r.detail, "not a pod of this StatefulSet"));
 	/* A sibling that is down: 503 naming it. */
 	snprintf(fwd, sizeof(fwd), "%.*s.127.0.0.13", TOKEN_LEN, tok);
-	ck_assert_int_eq(get(fwd, &r), STORE_UNAVAIL);
+	ck_assert_int_eq(store_sync_get(base, st, fwd, &r), STORE_UNAVAIL);
 	ck_assert_ptr_nonnull(strstr(r.detail, "127.0.0.13"));
 	/* A session the owner does not know: its answer, passed back. */
 	snprintf(fwd, sizeof(fwd), "AAAAAAAAAAAAAAAAAAAAAA.127.0.0.12");
-	ck_assert_int_eq(get(fwd, &r), STORE_NOTFOUND);
+	ck_assert_int_eq(store_sync_get(base, st, fwd, &r), STORE_NOTFOUND);
 }
 END_TEST
 

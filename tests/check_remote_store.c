@@ -11,7 +11,6 @@
  * close; recovery when the store returns.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
@@ -26,6 +25,7 @@
 #include "remote_store.h"
 #include "session.h"
 #include "store_server.h"
+#include "store_sync.h"
 #include "test_util.h"
 
 static struct event_base *base;
@@ -34,44 +34,6 @@ static struct fake_server *fs;
 static struct session_store *st;
 static struct config cfg;
 
-/* What one operation reported, copied out of the callback. */
-struct result {
-	int calls;
-	enum store_rc rc;
-	long long counter;
-	char user[80];
-	char data[512];
-	char token[128];
-	char created_by[80];
-	char store_instance[80];
-	char detail[512];
-};
-
-static void
-on_done(
-    enum store_rc rc, const struct session *s, const char *detail, void *arg)
-{
-	struct result *r = arg;
-	char *data;
-
-	r->calls++;
-	r->rc = rc;
-	snprintf(
-	    r->detail, sizeof(r->detail), "%s", detail != NULL ? detail : "");
-	if (s == NULL)
-		return;
-	r->counter = (long long)s->counter;
-	snprintf(r->user, sizeof(r->user), "%s", s->user);
-	data = s->data != NULL ? json_dumps(s->data, JSON_COMPACT) : NULL;
-	snprintf(r->data, sizeof(r->data), "%s", data != NULL ? data : "{}");
-	free(data);
-	snprintf(
-	    r->token, sizeof(r->token), "%s", s->token != NULL ? s->token : "");
-	snprintf(r->created_by, sizeof(r->created_by), "%s", s->created_by);
-	snprintf(r->store_instance, sizeof(r->store_instance), "%s",
-	    s->store_instance != NULL ? s->store_instance : "");
-}
-
 static void
 setup(void)
 {
@@ -79,6 +41,8 @@ setup(void)
 	base = event_base_new();
 	/* The in-process server sweeps on the real clock: start there. */
 	test_now = clock_now_ms() / 1000 * 1000;
+	/* Answers come over HTTP: wait as long as the slowest deadline. */
+	store_sync_set_wait(5000);
 	ss = NULL;
 	fs = NULL;
 	st = NULL;
@@ -92,6 +56,7 @@ teardown(void)
 	fake_server_stop(fs);
 	event_base_free(base);
 	config_free(&cfg);
+	store_sync_set_wait(0);
 }
 
 /* Open the remote store on url: the real open, or a short deadline. */
@@ -113,50 +78,6 @@ open_remote(const char *url, int timeout_ms, int probe_ms)
 		st = remote_store_open_url(
 		    &p, url, timeout_ms, probe_ms, err, sizeof(err));
 	ck_assert_msg(st != NULL, "%s", err);
-}
-
-static enum store_rc
-await(struct result *r)
-{
-	test_loop_until(base, &r->calls, 5000);
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	ck_assert_int_eq(r->calls, 1);
-	return (r->rc);
-}
-
-static enum store_rc
-op_create(const char *user, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_create(st, user, on_done, r);
-	return (await(r));
-}
-
-static enum store_rc
-op_get(const char *tok, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_get(st, tok, on_done, r);
-	return (await(r));
-}
-
-static enum store_rc
-op_incr(const char *tok, int64_t by, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_incr(st, tok, by, on_done, r);
-	return (await(r));
-}
-
-static enum store_rc
-op_put(const char *tok, const char *key, const char *json, struct result *r)
-{
-	json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
-
-	memset(r, 0, sizeof(*r));
-	session_store_data_put(st, tok, key, v, on_done, r);
-	json_decref(v);
-	return (await(r));
 }
 
 /* Run the loop for ms milliseconds. */
@@ -182,32 +103,31 @@ ready_within(int want, int ms)
 
 START_TEST(test_walk)
 {
-	struct result r;
-	char tok[128];
+	struct store_result r;
+	char tok[SESSION_TOKEN_MAX + 1];
 
 	ss = store_server_start(base, 0, "store-0", 60, 10, test_now_ms);
 	open_remote(store_server_url(ss), 0, 0);
-	ck_assert_int_eq(op_create("alice", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(base, st, "alice", &r), STORE_OK);
 	ck_assert_str_eq(r.user, "alice");
 	ck_assert_str_eq(r.created_by, "store-0");
 	ck_assert_str_eq(r.store_instance, "store-0");
 	ck_assert_int_gt(strlen(r.token), 0);
 	snprintf(tok, sizeof(tok), "%s", r.token);
-	ck_assert_int_eq(op_incr(tok, 5, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 5, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 5);
 	ck_assert_str_eq(r.token, ""); /* an opaque token is not re-issued */
-	ck_assert_int_eq(op_put(tok, "color", "\"blue\"", &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_data_put(base, st, tok, "color", "\"blue\"", &r),
+	    STORE_OK);
 	ck_assert_str_eq(r.data, "{\"color\":\"blue\"}");
-	memset(&r, 0, sizeof(r));
-	session_store_data_delete(st, tok, "color", on_done, &r);
-	ck_assert_int_eq(await(&r), STORE_OK);
-	ck_assert_int_eq(op_get(tok, &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_data_delete(base, st, tok, "color", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 5);
 	ck_assert_str_eq(r.data, "{}");
-	memset(&r, 0, sizeof(r));
-	session_store_destroy(st, tok, on_done, &r);
-	ck_assert_int_eq(await(&r), STORE_OK);
-	ck_assert_int_eq(op_get(tok, &r), STORE_NOTFOUND);
+	ck_assert_int_eq(store_sync_destroy(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_NOTFOUND);
 	/* The store's own detail names the store's instance. */
 	ck_assert_ptr_nonnull(strstr(r.detail, "store-0"));
 	ck_assert_str_eq(session_store_name(st), "remote");
@@ -216,40 +136,46 @@ END_TEST
 
 START_TEST(test_errors_mapped)
 {
-	struct result r;
-	char tok[128], value[4100];
+	struct store_result r;
+	char tok[SESSION_TOKEN_MAX + 1], value[4100];
 	char key[16];
 	int i;
 
 	ss = store_server_start(base, 0, "store-0", 60, 2, test_now_ms);
 	open_remote(store_server_url(ss), 0, 0);
-	ck_assert_int_eq(op_get("AAAAAAAAAAAAAAAAAAAAAA", &r), STORE_NOTFOUND);
+	ck_assert_int_eq(store_sync_get(base, st, "AAAAAAAAAAAAAAAAAAAAAA", &r),
+	    STORE_NOTFOUND);
 	/* Refused here: it cannot be a token, and must not reach a header. */
-	ck_assert_int_eq(op_get("a\r\nX-Evil: 1", &r), STORE_BADTOKEN);
-	ck_assert_int_eq(op_get("", &r), STORE_BADTOKEN);
-	ck_assert_int_eq(op_create("a", &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_get(base, st, "a\r\nX-Evil: 1", &r), STORE_BADTOKEN);
+	ck_assert_int_eq(store_sync_get(base, st, "", &r), STORE_BADTOKEN);
+	ck_assert_int_eq(store_sync_create(base, st, "a", &r), STORE_OK);
 	snprintf(tok, sizeof(tok), "%s", r.token);
-	ck_assert_int_eq(op_incr(tok, INT64_MAX, &r), STORE_OK);
-	ck_assert_int_eq(op_incr(tok, 1, &r), STORE_INVALID);
+	ck_assert_int_eq(
+	    store_sync_incr(base, st, tok, INT64_MAX, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 1, &r), STORE_INVALID);
 	ck_assert_int_gt(strlen(r.detail), 0);
 	memset(value, 'x', 4000);
 	value[0] = value[3999] = '"';
 	value[4000] = '\0';
 	for (i = 0; i < 4; i++) {
 		snprintf(key, sizeof(key), "k%d", i);
-		ck_assert_int_eq(op_put(tok, key, value, &r), STORE_OK);
+		ck_assert_int_eq(
+		    store_sync_data_put(base, st, tok, key, value, &r),
+		    STORE_OK);
 	}
-	ck_assert_int_eq(op_put(tok, "k4", value, &r), STORE_TOOBIG);
-	ck_assert_int_eq(op_create("b", &r), STORE_OK);
-	ck_assert_int_eq(op_create("c", &r), STORE_FULL);
+	ck_assert_int_eq(
+	    store_sync_data_put(base, st, tok, "k4", value, &r), STORE_TOOBIG);
+	ck_assert_int_eq(store_sync_create(base, st, "b", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(base, st, "c", &r), STORE_FULL);
 	test_now += 61000;
-	ck_assert_int_eq(op_get(tok, &r), STORE_EXPIRED);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_EXPIRED);
 }
 END_TEST
 
 START_TEST(test_ready_follows_probe_and_recovers)
 {
-	struct result r;
+	struct store_result r;
 	int port;
 
 	ss = store_server_start(base, 0, "store-0", 60, 10, test_now_ms);
@@ -258,24 +184,24 @@ START_TEST(test_ready_follows_probe_and_recovers)
 	ck_assert_int_eq(session_store_is_ready(st), 0);
 	ck_assert(ready_within(1, 2000));
 	/* Every fifth probe reads /api/info: the count comes from there. */
-	ck_assert_int_eq(op_create("alice", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(base, st, "alice", &r), STORE_OK);
 	run_for(700);
 	ck_assert_int_eq(session_store_count(st), 1);
 	store_server_stop(ss);
 	ss = NULL;
 	ck_assert(ready_within(0, 2000));
-	ck_assert_int_eq(op_create("bob", &r), STORE_UNAVAIL);
+	ck_assert_int_eq(store_sync_create(base, st, "bob", &r), STORE_UNAVAIL);
 	/* The store comes back on the same address: so does readiness. */
 	ss = store_server_start(base, port, "store-0b", 60, 10, test_now_ms);
 	ck_assert(ready_within(1, 2000));
-	ck_assert_int_eq(op_create("bob", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(base, st, "bob", &r), STORE_OK);
 	ck_assert_str_eq(r.store_instance, "store-0b");
 }
 END_TEST
 
 START_TEST(test_store_down_is_fast)
 {
-	struct result r;
+	struct store_result r;
 	char url[64];
 	int64_t t0;
 
@@ -286,13 +212,15 @@ START_TEST(test_store_down_is_fast)
 	ss = NULL;
 	open_remote(url, 0, 0);
 	t0 = clock_mono_us();
-	ck_assert_int_eq(op_get("AAAAAAAAAAAAAAAAAAAAAA", &r), STORE_UNAVAIL);
+	ck_assert_int_eq(store_sync_get(base, st, "AAAAAAAAAAAAAAAAAAAAAA", &r),
+	    STORE_UNAVAIL);
 	ck_assert_int_lt(clock_mono_us() - t0, 500000);
 	ck_assert_msg(strstr(r.detail, url) != NULL, "%s", r.detail);
 	ck_assert_ptr_nonnull(strstr(r.detail, "does not answer"));
 	ck_assert_int_eq(
-	    op_incr("AAAAAAAAAAAAAAAAAAAAAA", 1, &r), STORE_UNAVAIL);
-	ck_assert_int_eq(op_create("x", &r), STORE_UNAVAIL);
+	    store_sync_incr(base, st, "AAAAAAAAAAAAAAAAAAAAAA", 1, &r),
+	    STORE_UNAVAIL);
+	ck_assert_int_eq(store_sync_create(base, st, "x", &r), STORE_UNAVAIL);
 	ck_assert_int_eq(session_store_is_ready(st), 0);
 	ck_assert_int_eq(session_store_count(st), -1);
 }
@@ -300,7 +228,7 @@ END_TEST
 
 START_TEST(test_no_answer_times_out_once)
 {
-	struct result r;
+	struct store_result r;
 	char url[64];
 	int64_t t0, us;
 
@@ -308,7 +236,8 @@ START_TEST(test_no_answer_times_out_once)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_server_port(fs));
 	open_remote(url, 300, 0);
 	t0 = clock_mono_us();
-	ck_assert_int_eq(op_get("AAAAAAAAAAAAAAAAAAAAAA", &r), STORE_UNAVAIL);
+	ck_assert_int_eq(store_sync_get(base, st, "AAAAAAAAAAAAAAAAAAAAAA", &r),
+	    STORE_UNAVAIL);
 	us = clock_mono_us() - t0;
 	ck_assert_int_ge(us, 250000);
 	ck_assert_int_lt(us, 1500000);
@@ -323,31 +252,34 @@ END_TEST
 
 START_TEST(test_hangup_retries_reads_only)
 {
-	struct result r;
+	struct store_result r;
 	char url[64];
 
 	fs = fake_server_start(base, FAKE_HANGUP);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_server_port(fs));
 	open_remote(url, 1000, 0);
-	ck_assert_int_eq(op_get("AAAAAAAAAAAAAAAAAAAAAA", &r), STORE_UNAVAIL);
+	ck_assert_int_eq(store_sync_get(base, st, "AAAAAAAAAAAAAAAAAAAAAA", &r),
+	    STORE_UNAVAIL);
 	ck_assert_int_eq(fake_server_accepted(fs), 2);
 	ck_assert_int_eq(
-	    op_incr("AAAAAAAAAAAAAAAAAAAAAA", 1, &r), STORE_UNAVAIL);
+	    store_sync_incr(base, st, "AAAAAAAAAAAAAAAAAAAAAA", 1, &r),
+	    STORE_UNAVAIL);
 	ck_assert_int_eq(fake_server_accepted(fs), 3);
-	ck_assert_int_eq(op_create("x", &r), STORE_UNAVAIL);
+	ck_assert_int_eq(store_sync_create(base, st, "x", &r), STORE_UNAVAIL);
 	ck_assert_int_eq(fake_server_accepted(fs), 4);
 }
 END_TEST
 
 START_TEST(test_garbage_answer)
 {
-	struct result r;
+	struct store_result r;
 	char url[64];
 
 	fs = fake_server_start(base, FAKE_GARBAGE);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_server_port(fs));
 	open_remote(url, 1000, 0);
-	ck_assert_int_eq(op_get("AAAAAAAAAAAAAAAAAAAAAA", &r), STORE_UNAVAIL);
+	ck_assert_int_eq(store_sync_get(base, st, "AAAAAAAAAAAAAAAAAAAAAA", &r),
+	    STORE_UNAVAIL);
 	ck_assert_msg(
 	    strstr(r.detail, "not a session") != NULL, "%s", r.detail);
 }
@@ -355,7 +287,7 @@ END_TEST
 
 START_TEST(test_close_completes_pending)
 {
-	struct result r[3];
+	struct store_result r[3];
 	char url[64];
 	int i;
 
@@ -363,9 +295,10 @@ START_TEST(test_close_completes_pending)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_server_port(fs));
 	open_remote(url, 5000, 100);
 	memset(r, 0, sizeof(r));
-	session_store_get(st, "AAAAAAAAAAAAAAAAAAAAAA", on_done, &r[0]);
-	session_store_incr(st, "AAAAAAAAAAAAAAAAAAAAAA", 1, on_done, &r[1]);
-	session_store_create(st, "x", on_done, &r[2]);
+	session_store_get(st, "AAAAAAAAAAAAAAAAAAAAAA", store_sync_done, &r[0]);
+	session_store_incr(
+	    st, "AAAAAAAAAAAAAAAAAAAAAA", 1, store_sync_done, &r[1]);
+	session_store_create(st, "x", store_sync_done, &r[2]);
 	run_for(150); /* sent, and a probe under way too */
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(r[i].calls, 0);

@@ -43,6 +43,7 @@
 #include "config.h"
 #include "session.h"
 #include "sqlite_store.h"
+#include "store_sync.h"
 #include "test_util.h"
 
 #define TOKEN_BUF 64
@@ -52,16 +53,6 @@ static char dir[64];
 static char db[128];
 static struct event_base *base;
 static struct config cfg;
-
-/* What one operation reported, copied out of the callback. */
-struct result {
-	int calls;
-	enum store_rc rc;
-	long long counter;
-	char token[TOKEN_BUF];
-	char user[80];
-	char detail[400];
-};
 
 static void
 setup(void)
@@ -111,58 +102,13 @@ must_open(void)
 }
 
 static void
-on_done(
-    enum store_rc rc, const struct session *s, const char *detail, void *arg)
-{
-	struct result *r = arg;
-
-	r->calls++;
-	r->rc = rc;
-	snprintf(
-	    r->detail, sizeof(r->detail), "%s", detail != NULL ? detail : "");
-	if (s == NULL)
-		return;
-	r->counter = (long long)s->counter;
-	snprintf(r->user, sizeof(r->user), "%s", s->user);
-	if (s->token != NULL)
-		snprintf(r->token, sizeof(r->token), "%s", s->token);
-}
-
-/* Wait for the completion; it must come exactly once. */
-static enum store_rc
-await(struct result *r)
-{
-	test_loop_until(base, &r->calls, 2000);
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	ck_assert_int_eq(r->calls, 1);
-	return (r->rc);
-}
-
-static void
 login(struct session_store *st, const char *user, char *tok)
 {
-	struct result r;
+	struct store_result r;
 
-	memset(&r, 0, sizeof(r));
-	session_store_create(st, user, on_done, &r);
-	ck_assert_int_eq(await(&r), STORE_OK);
-	snprintf(tok, TOKEN_BUF, "%s", r.token);
-}
-
-static enum store_rc
-incr(struct session_store *st, const char *tok, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_incr(st, tok, 1, on_done, r);
-	return (await(r));
-}
-
-static enum store_rc
-get(struct session_store *st, const char *tok, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_get(st, tok, on_done, r);
-	return (await(r));
+	ck_assert_int_eq(store_sync_create(base, st, user, &r), STORE_OK);
+	ck_assert_int_lt(strlen(r.token), TOKEN_BUF);
+	memcpy(tok, r.token, strlen(r.token) + 1);
 }
 
 /* An integer member of the store's /api/info facts. */
@@ -240,7 +186,7 @@ static int
 crash_child(void *arg)
 {
 	struct session_store *st;
-	struct result r;
+	struct store_result r;
 	char *tok = arg;
 	int i;
 
@@ -248,18 +194,18 @@ crash_child(void *arg)
 	if ((st = try_open(base, r.detail, sizeof(r.detail), &i)) == NULL)
 		return (10);
 	memset(&r, 0, sizeof(r));
-	session_store_create(st, "alice", on_done, &r);
+	session_store_create(st, "alice", store_sync_done, &r);
 	if (!test_loop_until(base, &r.calls, 2000) || r.rc != STORE_OK)
 		return (11);
 	memcpy(tok, r.token, TOKEN_BUF); /* shared memory, see below */
 	for (i = 0; i < 3; i++) {
 		memset(&r, 0, sizeof(r));
-		session_store_incr(st, tok, 1, on_done, &r);
+		session_store_incr(st, tok, 1, store_sync_done, &r);
 		if (!test_loop_until(base, &r.calls, 2000) || r.rc != STORE_OK)
 			return (12);
 	}
 	memset(&r, 0, sizeof(r));
-	session_store_incr(st, tok, 1, on_done, &r);
+	session_store_incr(st, tok, 1, store_sync_done, &r);
 	if (r.calls != 0)
 		return (13); /* a write must wait for its COMMIT */
 	raise(SIGKILL);
@@ -269,7 +215,7 @@ crash_child(void *arg)
 START_TEST(test_reopen_after_crash)
 {
 	struct session_store *st;
-	struct result r;
+	struct store_result r;
 	char *tok, out[64];
 
 	setup();
@@ -281,10 +227,10 @@ START_TEST(test_reopen_after_crash)
 	ck_assert_int_eq(info_int(st, "generation"), 2);
 	ck_assert_int_eq(info_int(st, "sessions_found_at_start"), 1);
 	ck_assert_int_eq(session_store_count(st), 1);
-	ck_assert_int_eq(get(st, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_str_eq(r.user, "alice");
 	ck_assert_int_eq(r.counter, 3);
-	ck_assert_int_eq(incr(st, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 1, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 4);
 	session_store_close(st);
 	ck_assert_str_eq(
@@ -430,7 +376,7 @@ second_opener(void *arg)
 START_TEST(test_second_process_exits_3)
 {
 	struct session_store *st;
-	struct result r;
+	struct store_result r;
 	char tok[TOKEN_BUF];
 
 	setup();
@@ -438,7 +384,7 @@ START_TEST(test_second_process_exits_3)
 	login(st, "alice", tok);
 	ck_assert_int_eq(in_child(second_opener, NULL), 0);
 	/* The holder is untouched and keeps writing. */
-	ck_assert_int_eq(incr(st, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 1, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 1);
 	session_store_close(st);
 	/* Once it is closed, the file can be opened again. */
@@ -543,7 +489,7 @@ START_TEST(test_write_failure_and_recovery)
 	struct session_store *st;
 	struct rlimit old, lim;
 	struct stat sb;
-	struct result r, w, q[3];
+	struct store_result r, w, q[3];
 	char tok[TOKEN_BUF], wal[160], out[64];
 	int i;
 
@@ -552,7 +498,8 @@ START_TEST(test_write_failure_and_recovery)
 	st = must_open();
 	login(st, "alice", tok);
 	for (i = 0; i < 5; i++)
-		ck_assert_int_eq(incr(st, tok, &r), STORE_OK);
+		ck_assert_int_eq(
+		    store_sync_incr(base, st, tok, 1, &r), STORE_OK);
 	snprintf(wal, sizeof(wal), "%s-wal", db);
 	ck_assert_int_eq(stat(wal, &sb), 0);
 	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
@@ -563,20 +510,20 @@ START_TEST(test_write_failure_and_recovery)
 	/* Three writes share a COMMIT that fails: each completes UNAVAIL. */
 	for (i = 0; i < 3; i++) {
 		memset(&q[i], 0, sizeof(q[i]));
-		session_store_incr(st, tok, 1, on_done, &q[i]);
+		session_store_incr(st, tok, 1, store_sync_done, &q[i]);
 		ck_assert_int_eq(q[i].calls, 0);
 	}
 	for (i = 0; i < 3; i++) {
-		ck_assert_int_eq(await(&q[i]), STORE_UNAVAIL);
+		ck_assert_int_eq(store_sync_wait(base, &q[i]), STORE_UNAVAIL);
 		ck_assert_ptr_nonnull(strstr(q[i].detail, db));
 	}
 	ck_assert_int_eq(session_store_is_ready(st), 0);
 	memset(&w, 0, sizeof(w));
-	session_store_create(st, "bob", on_done, &w);
-	ck_assert_int_eq(await(&w), STORE_UNAVAIL);
+	session_store_create(st, "bob", store_sync_done, &w);
+	ck_assert_int_eq(store_sync_wait(base, &w), STORE_UNAVAIL);
 	ck_assert_int_eq(session_store_count(st), 1);
 	/* What was committed is still there, and reads still answer. */
-	ck_assert_int_eq(get(st, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 5);
 	/* Still failing: the sweep's probe keeps it not ready. */
 	session_store_sweep(st, test_now);
@@ -587,7 +534,7 @@ START_TEST(test_write_failure_and_recovery)
 	session_store_sweep(st, test_now);
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	ck_assert_int_eq(session_store_is_ready(st), 1);
-	ck_assert_int_eq(incr(st, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 1, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 6);
 	session_store_close(st);
 	signal(SIGXFSZ, SIG_DFL);
@@ -602,7 +549,7 @@ END_TEST
 START_TEST(test_input_is_bound_not_spliced)
 {
 	struct session_store *st;
-	struct result r;
+	struct store_result r;
 	char tok[TOKEN_BUF], out[64];
 	const char *evil = "x'); DROP TABLE sessions; --";
 
@@ -610,9 +557,10 @@ START_TEST(test_input_is_bound_not_spliced)
 	st = must_open();
 	/* The store binds whatever it is given; api.c checks names first. */
 	login(st, evil, tok);
-	ck_assert_int_eq(get(st, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_str_eq(r.user, evil);
-	ck_assert_int_eq(get(st, "' OR 1=1 --", &r), STORE_NOTFOUND);
+	ck_assert_int_eq(
+	    store_sync_get(base, st, "' OR 1=1 --", &r), STORE_NOTFOUND);
 	session_store_close(st);
 	ck_assert_str_eq(
 	    query("SELECT count(*) FROM sessions", out, sizeof(out)), "1");
@@ -625,7 +573,7 @@ END_TEST
 START_TEST(test_group_commit)
 {
 	struct session_store *st;
-	struct result w[10], rd;
+	struct store_result w[10], rd;
 	char tok[TOKEN_BUF], other[TOKEN_BUF];
 	long long seen = 0;
 	int i;
@@ -636,17 +584,17 @@ START_TEST(test_group_commit)
 	login(st, "bob", other);
 	/* A read with no write pending answers before it returns. */
 	memset(&rd, 0, sizeof(rd));
-	session_store_get(st, other, on_done, &rd);
+	session_store_get(st, other, store_sync_done, &rd);
 	ck_assert_int_eq(rd.calls, 1);
 
 	/* Ten writes in one turn: none is answered before the COMMIT... */
 	for (i = 0; i < 10; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
-		session_store_incr(st, tok, 1, on_done, &w[i]);
+		session_store_incr(st, tok, 1, store_sync_done, &w[i]);
 	}
 	/* ...nor a read that could see them. */
 	memset(&rd, 0, sizeof(rd));
-	session_store_get(st, other, on_done, &rd);
+	session_store_get(st, other, store_sync_done, &rd);
 	for (i = 0; i < 10; i++)
 		ck_assert_int_eq(w[i].calls, 0);
 	ck_assert_int_eq(rd.calls, 0);
@@ -672,7 +620,7 @@ END_TEST
 struct chain {
 	struct session_store *st;
 	const char *tok;
-	struct result first, second;
+	struct store_result first, second;
 };
 
 static void
@@ -681,8 +629,8 @@ on_first(
 {
 	struct chain *c = arg;
 
-	on_done(rc, s, detail, &c->first);
-	session_store_incr(c->st, c->tok, 1, on_done, &c->second);
+	store_sync_done(rc, s, detail, &c->first);
+	session_store_incr(c->st, c->tok, 1, store_sync_done, &c->second);
 	/* s stays valid for the whole callback, whatever was started. */
 	ck_assert_int_eq(s->counter, c->first.counter);
 }
@@ -727,7 +675,7 @@ wal_size(void)
 START_TEST(test_reads_ride_along)
 {
 	struct session_store *st;
-	struct result r;
+	struct store_result r;
 	char tok[TOKEN_BUF];
 	off_t before;
 	int i;
@@ -738,7 +686,7 @@ START_TEST(test_reads_ride_along)
 	before = wal_size();
 	for (i = 0; i < 5; i++) {
 		test_now += 1000;
-		ck_assert_int_eq(get(st, tok, &r), STORE_OK);
+		ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 		ck_assert_int_eq(r.calls, 1);
 	}
 	event_base_loop(base, EVLOOP_NONBLOCK);
@@ -750,7 +698,7 @@ START_TEST(test_reads_ride_along)
 	session_store_close(st);
 	st = must_open();
 	test_now += 59000;
-	ck_assert_int_eq(get(st, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	session_store_close(st);
 	teardown();
 }
@@ -759,20 +707,20 @@ END_TEST
 START_TEST(test_close_commits_pending)
 {
 	struct session_store *st;
-	struct result w, r;
+	struct store_result w, r;
 	char tok[TOKEN_BUF];
 
 	setup();
 	st = must_open();
 	login(st, "alice", tok);
 	memset(&w, 0, sizeof(w));
-	session_store_incr(st, tok, 7, on_done, &w);
+	session_store_incr(st, tok, 7, store_sync_done, &w);
 	ck_assert_int_eq(w.calls, 0);
 	session_store_close(st);
 	ck_assert_int_eq(w.calls, 1);
 	ck_assert_int_eq(w.rc, STORE_OK);
 	st = must_open();
-	ck_assert_int_eq(get(st, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 7);
 	session_store_close(st);
 	teardown();

@@ -15,7 +15,6 @@
 
 #include <check.h>
 #include <event2/event.h>
-#include <jansson.h>
 
 #include "check_suites.h"
 #include "clock.h"
@@ -25,6 +24,7 @@
 #include "session.h"
 #include "sqlite_store.h"
 #include "store_server.h"
+#include "store_sync.h"
 #include "test_util.h"
 #include "wrap_store.h"
 
@@ -185,117 +185,13 @@ close_store(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* What one operation reported, copied out of the callback. */
-struct result {
-	int calls;
-	enum store_rc rc;
-	char user[80];
-	long long counter;
-	char data[20000];
-	char token[4200];
-	char created_by[80];
-	int64_t expires_at;
-	char detail[256];
-};
-
-static void
-on_done(
-    enum store_rc rc, const struct session *s, const char *detail, void *arg)
-{
-	struct result *r = arg;
-	char *data;
-
-	r->calls++;
-	r->rc = rc;
-	snprintf(
-	    r->detail, sizeof(r->detail), "%s", detail != NULL ? detail : "");
-	if (s == NULL)
-		return;
-	snprintf(r->user, sizeof(r->user), "%s", s->user);
-	r->counter = (long long)s->counter;
-	data = s->data != NULL
-	    ? json_dumps(s->data, JSON_COMPACT | JSON_SORT_KEYS)
-	    : NULL;
-	snprintf(r->data, sizeof(r->data), "%s", data != NULL ? data : "{}");
-	free(data);
-	snprintf(
-	    r->token, sizeof(r->token), "%s", s->token != NULL ? s->token : "");
-	snprintf(r->created_by, sizeof(r->created_by), "%s", s->created_by);
-	r->expires_at = s->expires_at;
-}
-
-/* Wait for the completion, check it came exactly once, return rc. */
-static enum store_rc
-await(struct result *r)
-{
-	test_loop_until(base, &r->calls, 2000);
-	/* One more turn: a second (wrong) completion would show up here. */
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	ck_assert_int_eq(r->calls, 1);
-	return (r->rc);
-}
-
-static enum store_rc
-do_create(const char *user, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_create(st, user, on_done, r);
-	return (await(r));
-}
-
-static enum store_rc
-do_get(const char *token, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_get(st, token, on_done, r);
-	return (await(r));
-}
-
-static enum store_rc
-do_incr(const char *token, int64_t by, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_incr(st, token, by, on_done, r);
-	return (await(r));
-}
-
-static enum store_rc
-do_put(const char *token, const char *key, const char *json, struct result *r)
-{
-	json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
-	enum store_rc rc;
-
-	ck_assert_ptr_nonnull(v);
-	memset(r, 0, sizeof(*r));
-	session_store_data_put(st, token, key, v, on_done, r);
-	json_decref(v); /* the store must have copied what it keeps */
-	rc = await(r);
-	return (rc);
-}
-
-static enum store_rc
-do_delete_key(const char *token, const char *key, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_data_delete(st, token, key, on_done, r);
-	return (await(r));
-}
-
-static enum store_rc
-do_destroy(const char *token, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_destroy(st, token, on_done, r);
-	return (await(r));
-}
-
 /* Create a session for user and return its token in tok. */
 static void
 login(const char *user, char *tok, size_t len)
 {
-	struct result r;
+	struct store_result r;
 
-	ck_assert_int_eq(do_create(user, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(base, st, user, &r), STORE_OK);
 	ck_assert_str_eq(r.user, user);
 	ck_assert_int_gt(strlen(r.token), 0);
 	snprintf(tok, len, "%s", r.token);
@@ -303,12 +199,12 @@ login(const char *user, char *tok, size_t len)
 
 START_TEST(test_create_then_get)
 {
-	struct result r;
+	struct store_result r;
 	char tok[4200];
 
 	open_store(_i);
 	login("alice", tok, sizeof(tok));
-	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_str_eq(r.user, "alice");
 	ck_assert_int_eq(r.counter, 0);
 	ck_assert_str_eq(r.data, "{}");
@@ -333,18 +229,18 @@ END_TEST
 
 START_TEST(test_incr)
 {
-	struct result r;
+	struct store_result r;
 	char tok[4200];
 
 	open_store(_i);
 	login("alice", tok, sizeof(tok));
-	ck_assert_int_eq(do_incr(tok, 1, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 1, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 1);
-	ck_assert_int_eq(do_incr(tok, 41, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 41, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 42);
-	ck_assert_int_eq(do_incr(tok, -50, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, -50, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, -8);
-	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, -8);
 	close_store();
 }
@@ -352,18 +248,21 @@ END_TEST
 
 START_TEST(test_incr_overflow_changes_nothing)
 {
-	struct result r;
+	struct store_result r;
 	char tok[4200];
 
 	open_store(_i);
 	login("alice", tok, sizeof(tok));
-	ck_assert_int_eq(do_incr(tok, INT64_MAX, &r), STORE_OK);
-	ck_assert_int_eq(do_incr(tok, 1, &r), STORE_INVALID);
+	ck_assert_int_eq(
+	    store_sync_incr(base, st, tok, INT64_MAX, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 1, &r), STORE_INVALID);
 	ck_assert_int_gt(strlen(r.detail), 0);
-	ck_assert_int_eq(do_incr(tok, INT64_MIN, &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_incr(base, st, tok, INT64_MIN, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, -1);
-	ck_assert_int_eq(do_incr(tok, INT64_MIN, &r), STORE_INVALID);
-	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_incr(base, st, tok, INT64_MIN, &r), STORE_INVALID);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, -1);
 	close_store();
 }
@@ -371,20 +270,28 @@ END_TEST
 
 START_TEST(test_data_put_get_delete)
 {
-	struct result r;
+	struct store_result r;
 	char tok[4200];
 
 	open_store(_i);
 	login("alice", tok, sizeof(tok));
-	ck_assert_int_eq(do_put(tok, "color", "\"blue\"", &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_data_put(base, st, tok, "color", "\"blue\"", &r),
+	    STORE_OK);
 	ck_assert_str_eq(r.data, "{\"color\":\"blue\"}");
-	ck_assert_int_eq(do_put(tok, "n", "[1,{\"a\":null}]", &r), STORE_OK);
-	ck_assert_int_eq(do_put(tok, "color", "\"red\"", &r), STORE_OK);
-	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_data_put(base, st, tok, "n", "[1,{\"a\":null}]", &r),
+	    STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_data_put(base, st, tok, "color", "\"red\"", &r),
+	    STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_str_eq(r.data, "{\"color\":\"red\",\"n\":[1,{\"a\":null}]}");
-	ck_assert_int_eq(do_delete_key(tok, "n", &r), STORE_OK);
-	ck_assert_int_eq(do_delete_key(tok, "n", &r), STORE_OK);
-	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_data_delete(base, st, tok, "n", &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_data_delete(base, st, tok, "n", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_str_eq(r.data, "{\"color\":\"red\"}");
 	close_store();
 }
@@ -392,7 +299,7 @@ END_TEST
 
 START_TEST(test_data_limit_keeps_old_state)
 {
-	struct result r;
+	struct store_result r;
 	char tok[4200], value[4100];
 	char key[16];
 	int i;
@@ -406,12 +313,16 @@ START_TEST(test_data_limit_keeps_old_state)
 	/* Four values of 4000 bytes fit in 16 KiB with their keys... */
 	for (i = 0; i < 4; i++) {
 		snprintf(key, sizeof(key), "k%d", i);
-		ck_assert_int_eq(do_put(tok, key, value, &r), STORE_OK);
+		ck_assert_int_eq(
+		    store_sync_data_put(base, st, tok, key, value, &r),
+		    STORE_OK);
 	}
 	/* ...a fifth does not, and changes nothing. */
-	ck_assert_int_eq(do_put(tok, "k4", value, &r), STORE_TOOBIG);
-	ck_assert_int_eq(do_put(tok, "k0", "1", &r), STORE_OK);
-	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_data_put(base, st, tok, "k4", value, &r), STORE_TOOBIG);
+	ck_assert_int_eq(
+	    store_sync_data_put(base, st, tok, "k0", "1", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_ptr_null(strstr(r.data, "\"k4\""));
 	ck_assert_ptr_nonnull(strstr(r.data, "\"k0\":1"));
 	close_store();
@@ -420,14 +331,14 @@ END_TEST
 
 START_TEST(test_destroy)
 {
-	struct result r;
+	struct store_result r;
 	char tok[4200];
 
 	open_store(_i);
 	login("alice", tok, sizeof(tok));
-	ck_assert_int_eq(do_destroy(tok, &r), STORE_OK);
-	ck_assert_int_eq(do_get(tok, &r), STORE_NOTFOUND);
-	ck_assert_int_eq(do_destroy(tok, &r), STORE_NOTFOUND);
+	ck_assert_int_eq(store_sync_destroy(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_NOTFOUND);
+	ck_assert_int_eq(store_sync_destroy(base, st, tok, &r), STORE_NOTFOUND);
 	if (!factories[_i].state_elsewhere)
 		ck_assert_int_eq(session_store_count(st), 0);
 	close_store();
@@ -438,16 +349,16 @@ START_TEST(test_unknown_and_garbage_tokens)
 {
 	static const char *const bad[] = { "", "x", "AAAAAAAAAAAAAAAAAAAAAA",
 		"AAAAAAAAAAAAAAAAAAAAAAA", "a.b.c", "%00", "' OR 1=1 --" };
-	struct result r;
+	struct store_result r;
 	enum store_rc rc;
 	size_t i;
 
 	open_store(_i);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		rc = do_get(bad[i], &r);
+		rc = store_sync_get(base, st, bad[i], &r);
 		ck_assert_msg(rc == STORE_NOTFOUND || rc == STORE_BADTOKEN,
 		    "token '%s': %s", bad[i], session_store_rc_name(rc));
-		rc = do_incr(bad[i], 1, &r);
+		rc = store_sync_incr(base, st, bad[i], 1, &r);
 		ck_assert(rc == STORE_NOTFOUND || rc == STORE_BADTOKEN);
 	}
 	close_store();
@@ -456,19 +367,19 @@ END_TEST
 
 START_TEST(test_ttl_slides_then_expires)
 {
-	struct result r;
+	struct store_result r;
 	char tok[4200];
 
 	open_store(_i);
 	login("alice", tok, sizeof(tok));
 	test_now += 59000;
-	ck_assert_int_eq(do_get(tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_int_eq(r.expires_at, test_now + 60000);
 	test_now += 59000;
-	ck_assert_int_eq(do_incr(tok, 1, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 1, &r), STORE_OK);
 	test_now += 60001;
-	ck_assert_int_eq(do_get(tok, &r), STORE_EXPIRED);
-	ck_assert_int_eq(do_get(tok, &r), STORE_NOTFOUND);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_EXPIRED);
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_NOTFOUND);
 	close_store();
 }
 END_TEST
@@ -476,7 +387,7 @@ END_TEST
 START_TEST(test_sweep)
 {
 	char a[4200], b[4200];
-	struct result r;
+	struct store_result r;
 
 	open_store(_i);
 	if (factories[_i].state_elsewhere) {
@@ -492,7 +403,7 @@ START_TEST(test_sweep)
 	test_now += 30001;
 	ck_assert_int_eq(session_store_sweep(st, test_now), 1);
 	ck_assert_int_eq(session_store_count(st), 1);
-	ck_assert_int_eq(do_get(b, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(base, st, b, &r), STORE_OK);
 	test_now += 60001;
 	ck_assert_int_eq(session_store_sweep(st, test_now), 1);
 	ck_assert_int_eq(session_store_count(st), 0);
@@ -502,16 +413,16 @@ END_TEST
 
 START_TEST(test_full)
 {
-	struct result r;
+	struct store_result r;
 	char tok[4200];
 
 	open_store(_i);
 	login("a", tok, sizeof(tok));
 	login("b", tok, sizeof(tok));
 	login("c", tok, sizeof(tok));
-	ck_assert_int_eq(do_create("d", &r), STORE_FULL);
-	ck_assert_int_eq(do_destroy(tok, &r), STORE_OK);
-	ck_assert_int_eq(do_create("d", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(base, st, "d", &r), STORE_FULL);
+	ck_assert_int_eq(store_sync_destroy(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(base, st, "d", &r), STORE_OK);
 	close_store();
 }
 END_TEST

@@ -18,13 +18,13 @@
 
 #include <check.h>
 #include <event2/event.h>
-#include <jansson.h>
 #include <jwt.h>
 
 #include "check_suites.h"
 #include "config.h"
 #include "log.h"
 #include "session.h"
+#include "store_sync.h"
 #include "test_util.h"
 #include "token_store.h"
 
@@ -33,46 +33,6 @@
 
 static char dir[64];
 static char k1[128], k2[128];
-
-struct result {
-	int calls;
-	enum store_rc rc;
-	long long counter;
-	char user[80];
-	char data[8192];
-	char token[4200];
-	char created_by[80];
-	int64_t created_at, updated_at, expires_at;
-	char detail[512];
-};
-
-static void
-on_done(
-    enum store_rc rc, const struct session *s, const char *detail, void *arg)
-{
-	struct result *r = arg;
-	char *data;
-
-	r->calls++;
-	r->rc = rc;
-	snprintf(
-	    r->detail, sizeof(r->detail), "%s", detail != NULL ? detail : "");
-	if (s == NULL)
-		return;
-	r->counter = (long long)s->counter;
-	snprintf(r->user, sizeof(r->user), "%s", s->user);
-	data = s->data != NULL
-	    ? json_dumps(s->data, JSON_COMPACT | JSON_SORT_KEYS)
-	    : NULL;
-	snprintf(r->data, sizeof(r->data), "%s", data != NULL ? data : "{}");
-	free(data);
-	snprintf(
-	    r->token, sizeof(r->token), "%s", s->token != NULL ? s->token : "");
-	snprintf(r->created_by, sizeof(r->created_by), "%s", s->created_by);
-	r->created_at = s->created_at;
-	r->updated_at = s->updated_at;
-	r->expires_at = s->expires_at;
-}
 
 static void
 write_file(const char *path, const char *text)
@@ -122,6 +82,7 @@ topen(struct tstore *t, const char *instance, const char *f1, const char *f2)
 	test_config(&t->cfg, CONFIG_STATELESS, "--instance", instance,
 	    "--session-ttl", "60", "--sessions", "token", "--token-secret-file",
 	    f1, f2 != NULL ? "--token-secret-file" : NULL, f2, NULL);
+	/* No loop: every operation completes before it returns. */
 	p.base = NULL;
 	p.cfg = &t->cfg;
 	p.now_ms = test_now_ms;
@@ -134,48 +95,6 @@ tclose(struct tstore *t)
 {
 	session_store_close(t->st);
 	config_free(&t->cfg);
-}
-
-/* The token store completes before returning: no loop needed. */
-static enum store_rc
-get(struct tstore *t, const char *tok, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_get(t->st, tok, on_done, r);
-	ck_assert_int_eq(r->calls, 1);
-	return (r->rc);
-}
-
-static enum store_rc
-create(struct tstore *t, const char *user, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_create(t->st, user, on_done, r);
-	ck_assert_int_eq(r->calls, 1);
-	return (r->rc);
-}
-
-static enum store_rc
-incr(struct tstore *t, const char *tok, int64_t by, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	session_store_incr(t->st, tok, by, on_done, r);
-	ck_assert_int_eq(r->calls, 1);
-	return (r->rc);
-}
-
-static enum store_rc
-put(struct tstore *t, const char *tok, const char *key, const char *json,
-    struct result *r)
-{
-	json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
-
-	ck_assert_ptr_nonnull(v);
-	memset(r, 0, sizeof(*r));
-	session_store_data_put(t->st, tok, key, v, on_done, r);
-	json_decref(v);
-	ck_assert_int_eq(r->calls, 1);
-	return (r->rc);
 }
 
 /* A claim of tok as an integer, read with key (libjwt, not our code). */
@@ -259,11 +178,11 @@ forge(const char *claims, const char *key)
 START_TEST(test_every_use_reissues)
 {
 	struct tstore t;
-	struct result r;
+	struct store_result r;
 	char tok[4200], tok2[4200];
 
 	topen(&t, "tok-a", k1, NULL);
-	ck_assert_int_eq(create(&t, "alice", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(NULL, t.st, "alice", &r), STORE_OK);
 	ck_assert_str_eq(r.user, "alice");
 	ck_assert_int_eq(r.counter, 0);
 	ck_assert_str_eq(r.data, "{}");
@@ -277,7 +196,7 @@ START_TEST(test_every_use_reissues)
 	ck_assert_int_eq(claim_int(tok, K1, "iat"), test_now / 1000);
 
 	test_now += 30000;
-	ck_assert_int_eq(incr(&t, tok, 41, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(NULL, t.st, tok, 41, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 41);
 	ck_assert_str_ne(r.token, tok);
 	/* The TTL slides: exp moved with the use. */
@@ -285,18 +204,19 @@ START_TEST(test_every_use_reissues)
 	ck_assert_int_eq(claim_int(r.token, K1, "exp"), test_now / 1000 + 60);
 	ck_assert_int_eq(r.created_at, 1700000000000LL);
 	snprintf(tok2, sizeof(tok2), "%s", r.token);
-	ck_assert_int_eq(put(&t, tok2, "color", "\"blue\"", &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_data_put(NULL, t.st, tok2, "color", "\"blue\"", &r),
+	    STORE_OK);
 	ck_assert_str_eq(r.data, "{\"color\":\"blue\"}");
 	snprintf(tok2, sizeof(tok2), "%s", r.token);
-	ck_assert_int_eq(get(&t, tok2, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(NULL, t.st, tok2, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 41);
 	ck_assert_int_gt(strlen(r.token), 0);
-	memset(&r, 0, sizeof(r));
-	session_store_data_delete(t.st, tok2, "color", on_done, &r);
-	ck_assert_int_eq(r.rc, STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_data_delete(NULL, t.st, tok2, "color", &r), STORE_OK);
 	ck_assert_str_eq(r.data, "{}");
 	/* Replay: the old token is still good, with the old counter. */
-	ck_assert_int_eq(get(&t, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(NULL, t.st, tok, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 0);
 	tclose(&t);
 }
@@ -305,19 +225,19 @@ END_TEST
 START_TEST(test_any_instance_serves)
 {
 	struct tstore a, b;
-	struct result r;
+	struct store_result r;
 	char tok[4200];
 
 	topen(&a, "tok-a", k1, NULL);
 	topen(&b, "tok-b", k1, NULL);
-	ck_assert_int_eq(create(&a, "alice", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(NULL, a.st, "alice", &r), STORE_OK);
 	snprintf(tok, sizeof(tok), "%s", r.token);
-	ck_assert_int_eq(incr(&b, tok, 1, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(NULL, b.st, tok, 1, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 1);
 	ck_assert_str_eq(r.created_by, "tok-a");
 	ck_assert_str_eq(claim_str(r.token, K1, "iss"), "tok-b");
 	snprintf(tok, sizeof(tok), "%s", r.token);
-	ck_assert_int_eq(incr(&a, tok, 1, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_incr(NULL, a.st, tok, 1, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 2);
 	tclose(&a);
 	tclose(&b);
@@ -327,24 +247,27 @@ END_TEST
 START_TEST(test_rotation)
 {
 	struct tstore old, next, later;
-	struct result r;
+	struct store_result r;
 	char by_old[4200], by_next[4200];
 
 	topen(&old, "old", k1, NULL);
 	topen(&next, "next", k2, k1); /* signs with k2, still verifies k1 */
 	topen(&later, "later", k2, NULL);
-	ck_assert_int_eq(create(&old, "alice", &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_create(NULL, old.st, "alice", &r), STORE_OK);
 	snprintf(by_old, sizeof(by_old), "%s", r.token);
-	ck_assert_int_eq(get(&next, by_old, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(NULL, next.st, by_old, &r), STORE_OK);
 	snprintf(by_next, sizeof(by_next), "%s", r.token);
 	ck_assert_str_eq(claim_str(by_next, K2, "iss"), "next");
 	/* The instance with the old key only cannot read the new token... */
-	ck_assert_int_eq(get(&old, by_next, &r), STORE_BADTOKEN);
+	ck_assert_int_eq(
+	    store_sync_get(NULL, old.st, by_next, &r), STORE_BADTOKEN);
 	ck_assert_ptr_nonnull(strstr(r.detail, "signature"));
 	/* ...and once k1 is retired, its tokens are refused. */
-	ck_assert_int_eq(get(&later, by_old, &r), STORE_BADTOKEN);
+	ck_assert_int_eq(
+	    store_sync_get(NULL, later.st, by_old, &r), STORE_BADTOKEN);
 	ck_assert_ptr_nonnull(strstr(r.detail, "key"));
-	ck_assert_int_eq(get(&later, by_next, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(NULL, later.st, by_next, &r), STORE_OK);
 	tclose(&old);
 	tclose(&next);
 	tclose(&later);
@@ -354,21 +277,20 @@ END_TEST
 START_TEST(test_expired)
 {
 	struct tstore t;
-	struct result r;
+	struct store_result r;
 	char tok[4200];
 
 	topen(&t, "tok-a", k1, NULL);
-	ck_assert_int_eq(create(&t, "alice", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(NULL, t.st, "alice", &r), STORE_OK);
 	snprintf(tok, sizeof(tok), "%s", r.token);
 	test_now += 59999;
-	ck_assert_int_eq(get(&t, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(NULL, t.st, tok, &r), STORE_OK);
 	test_now += 1;
-	ck_assert_int_eq(get(&t, tok, &r), STORE_EXPIRED);
+	ck_assert_int_eq(store_sync_get(NULL, t.st, tok, &r), STORE_EXPIRED);
 	ck_assert_ptr_nonnull(
 	    strstr(r.detail, "expired at 2023-11-14T22:14:20"));
-	memset(&r, 0, sizeof(r));
-	session_store_destroy(t.st, tok, on_done, &r);
-	ck_assert_int_eq(r.rc, STORE_EXPIRED);
+	ck_assert_int_eq(
+	    store_sync_destroy(NULL, t.st, tok, &r), STORE_EXPIRED);
 	tclose(&t);
 }
 END_TEST
@@ -376,12 +298,12 @@ END_TEST
 START_TEST(test_tampered)
 {
 	struct tstore t;
-	struct result r;
+	struct store_result r;
 	char tok[4200], forged[4200], payload[512];
 	char *dot, *sig;
 
 	topen(&t, "tok-a", k1, NULL);
-	ck_assert_int_eq(create(&t, "alice", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(NULL, t.st, "alice", &r), STORE_OK);
 	snprintf(tok, sizeof(tok), "%s", r.token);
 	/* A payload with a bigger counter under the old signature. */
 	b64url("{\"counter\":1000000,\"created_at\":1700000000000,"
@@ -392,20 +314,22 @@ START_TEST(test_tampered)
 	sig = strrchr(tok, '.');
 	snprintf(forged, sizeof(forged), "%.*s.%s%s", (int)(dot - tok), tok,
 	    payload, sig);
-	ck_assert_int_eq(get(&t, forged, &r), STORE_BADTOKEN);
+	ck_assert_int_eq(
+	    store_sync_get(NULL, t.st, forged, &r), STORE_BADTOKEN);
 	ck_assert_msg(strstr(r.detail, "signature does not match") != NULL,
 	    "%s", r.detail);
 	/* One flipped character of the signature. */
 	snprintf(forged, sizeof(forged), "%s", tok);
 	forged[strlen(forged) - 2] =
 	    forged[strlen(forged) - 2] == 'A' ? 'B' : 'A';
-	ck_assert_int_eq(get(&t, forged, &r), STORE_BADTOKEN);
+	ck_assert_int_eq(
+	    store_sync_get(NULL, t.st, forged, &r), STORE_BADTOKEN);
 	/* The same claims signed by someone else's key. */
 	sig = forge("{\"counter\":5,\"created_at\":1700000000000,"
 	            "\"created_by\":\"x\",\"data\":{},\"exp\":1900000000,"
 	            "\"iat\":1700000000,\"iss\":\"x\",\"sub\":\"mallory\"}",
 	    "not-the-key-not-the-key-not-the-key-0000");
-	ck_assert_int_eq(get(&t, sig, &r), STORE_BADTOKEN);
+	ck_assert_int_eq(store_sync_get(NULL, t.st, sig, &r), STORE_BADTOKEN);
 	free(sig);
 	tclose(&t);
 }
@@ -414,14 +338,14 @@ END_TEST
 START_TEST(test_wrong_algorithms)
 {
 	struct tstore t;
-	struct result r;
+	struct store_result r;
 	char tok[4200], head[128], forged[4200];
 	const char *payload, *sig;
 	jwt_t *jwt = NULL;
 	char *hs512;
 
 	topen(&t, "tok-a", k1, NULL);
-	ck_assert_int_eq(create(&t, "alice", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(NULL, t.st, "alice", &r), STORE_OK);
 	snprintf(tok, sizeof(tok), "%s", r.token);
 	payload = strchr(tok, '.') + 1;
 	sig = strrchr(tok, '.');
@@ -429,18 +353,21 @@ START_TEST(test_wrong_algorithms)
 	b64url("{\"alg\":\"none\",\"typ\":\"JWT\"}", head);
 	snprintf(forged, sizeof(forged), "%s.%.*s.", head, (int)(sig - payload),
 	    payload);
-	ck_assert_int_eq(get(&t, forged, &r), STORE_BADTOKEN);
+	ck_assert_int_eq(
+	    store_sync_get(NULL, t.st, forged, &r), STORE_BADTOKEN);
 	ck_assert_msg(strstr(r.detail, "unsigned (alg \"none\")") != NULL, "%s",
 	    r.detail);
 	b64url("{\"alg\":\"NONE\"}", head);
 	snprintf(forged, sizeof(forged), "%s.%.*s.", head, (int)(sig - payload),
 	    payload);
-	ck_assert_int_eq(get(&t, forged, &r), STORE_BADTOKEN);
+	ck_assert_int_eq(
+	    store_sync_get(NULL, t.st, forged, &r), STORE_BADTOKEN);
 	ck_assert_ptr_nonnull(strstr(r.detail, "none"));
 
 	b64url("{\"alg\":\"RS256\",\"typ\":\"JWT\"}", head);
 	snprintf(forged, sizeof(forged), "%s.%s", head, payload);
-	ck_assert_int_eq(get(&t, forged, &r), STORE_BADTOKEN);
+	ck_assert_int_eq(
+	    store_sync_get(NULL, t.st, forged, &r), STORE_BADTOKEN);
 	ck_assert_msg(
 	    strstr(r.detail, "signed with \"RS256\", not HS256") != NULL, "%s",
 	    r.detail);
@@ -454,12 +381,13 @@ START_TEST(test_wrong_algorithms)
 	    "\"exp\":1900000000,\"iat\":1,\"iss\":\"x\",\"sub\":\"a\"}");
 	hs512 = jwt_encode_str(jwt);
 	jwt_free(jwt);
-	ck_assert_int_eq(get(&t, hs512, &r), STORE_BADTOKEN);
+	ck_assert_int_eq(store_sync_get(NULL, t.st, hs512, &r), STORE_BADTOKEN);
 	ck_assert_ptr_nonnull(strstr(r.detail, "HS512"));
 	free(hs512);
 	b64url("{\"typ\":\"JWT\"}", head);
 	snprintf(forged, sizeof(forged), "%s.%s", head, payload);
-	ck_assert_int_eq(get(&t, forged, &r), STORE_BADTOKEN);
+	ck_assert_int_eq(
+	    store_sync_get(NULL, t.st, forged, &r), STORE_BADTOKEN);
 	ck_assert_ptr_nonnull(strstr(r.detail, "no algorithm"));
 	tclose(&t);
 }
@@ -471,16 +399,19 @@ START_TEST(test_malformed)
 		"a.b", "a.b.c.d", "..", "a..c", "%%%.b.c", "e30.e30.x",
 		"' OR 1=1 --" };
 	struct tstore t;
-	struct result r;
+	struct store_result r;
 	size_t i;
 
 	topen(&t, "tok-a", k1, NULL);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ck_assert_int_eq(get(&t, bad[i], &r), STORE_BADTOKEN);
+		ck_assert_int_eq(
+		    store_sync_get(NULL, t.st, bad[i], &r), STORE_BADTOKEN);
 		ck_assert_msg(
 		    strlen(r.detail) > 0, "'%s' has no detail", bad[i]);
 	}
-	ck_assert_int_eq(get(&t, "AAAAAAAAAAAAAAAAAAAAAA", &r), STORE_BADTOKEN);
+	ck_assert_int_eq(
+	    store_sync_get(NULL, t.st, "AAAAAAAAAAAAAAAAAAAAAA", &r),
+	    STORE_BADTOKEN);
 	ck_assert_ptr_nonnull(strstr(r.detail, "not a JWT"));
 	tclose(&t);
 }
@@ -510,14 +441,15 @@ START_TEST(test_claims_checked)
 		    "\"exp\"" },
 	};
 	struct tstore t;
-	struct result r;
+	struct store_result r;
 	char *tok;
 	size_t i;
 
 	topen(&t, "tok-a", k1, NULL);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		tok = forge(cases[i].claims, K1);
-		ck_assert_int_eq(get(&t, tok, &r), STORE_BADTOKEN);
+		ck_assert_int_eq(
+		    store_sync_get(NULL, t.st, tok, &r), STORE_BADTOKEN);
 		ck_assert_msg(strstr(r.detail, cases[i].detail) != NULL,
 		    "case %zu: %s", i, r.detail);
 		free(tok);
@@ -529,26 +461,29 @@ END_TEST
 START_TEST(test_size_limit)
 {
 	struct tstore t;
-	struct result r;
+	struct store_result r;
 	char tok[4200], value[2100];
 
 	topen(&t, "tok-a", k1, NULL);
-	ck_assert_int_eq(create(&t, "alice", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(NULL, t.st, "alice", &r), STORE_OK);
 	snprintf(tok, sizeof(tok), "%s", r.token);
 	memset(value, 'x', 1500);
 	value[0] = value[1499] = '"';
 	value[1500] = '\0';
-	ck_assert_int_eq(put(&t, tok, "a", value, &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_data_put(NULL, t.st, tok, "a", value, &r), STORE_OK);
 	ck_assert_int_le(strlen(r.token), TOKEN_STORE_TOKEN_MAX);
 	snprintf(tok, sizeof(tok), "%s", r.token);
-	ck_assert_int_eq(put(&t, tok, "b", value, &r), STORE_TOOBIG);
+	ck_assert_int_eq(
+	    store_sync_data_put(NULL, t.st, tok, "b", value, &r), STORE_TOOBIG);
 	ck_assert_msg(strstr(r.detail, "4 KiB") != NULL, "%s", r.detail);
 	ck_assert_ptr_nonnull(strstr(r.detail, "--sessions remote"));
 	/* Nothing changed: the last good token still has one key. */
-	ck_assert_int_eq(get(&t, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(NULL, t.st, tok, &r), STORE_OK);
 	ck_assert_ptr_null(strstr(r.data, "\"b\""));
 	/* After a put that fits, the counter can still grow to its widest. */
-	ck_assert_int_eq(incr(&t, tok, INT64_MIN, &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_incr(NULL, t.st, tok, INT64_MIN, &r), STORE_OK);
 	ck_assert_int_le(strlen(r.token), TOKEN_STORE_TOKEN_MAX);
 	tclose(&t);
 }
@@ -557,21 +492,21 @@ END_TEST
 START_TEST(test_overflow_and_logout)
 {
 	struct tstore t;
-	struct result r;
+	struct store_result r;
 	char tok[4200];
 
 	topen(&t, "tok-a", k1, NULL);
-	ck_assert_int_eq(create(&t, "alice", &r), STORE_OK);
+	ck_assert_int_eq(store_sync_create(NULL, t.st, "alice", &r), STORE_OK);
 	snprintf(tok, sizeof(tok), "%s", r.token);
-	ck_assert_int_eq(incr(&t, tok, INT64_MAX, &r), STORE_OK);
+	ck_assert_int_eq(
+	    store_sync_incr(NULL, t.st, tok, INT64_MAX, &r), STORE_OK);
 	snprintf(tok, sizeof(tok), "%s", r.token);
-	ck_assert_int_eq(incr(&t, tok, 1, &r), STORE_INVALID);
+	ck_assert_int_eq(
+	    store_sync_incr(NULL, t.st, tok, 1, &r), STORE_INVALID);
 	ck_assert_int_gt(strlen(r.detail), 0);
-	memset(&r, 0, sizeof(r));
-	session_store_destroy(t.st, tok, on_done, &r);
-	ck_assert_int_eq(r.rc, STORE_OK);
+	ck_assert_int_eq(store_sync_destroy(NULL, t.st, tok, &r), STORE_OK);
 	/* No revocation: a kept copy stays valid until its exp. */
-	ck_assert_int_eq(get(&t, tok, &r), STORE_OK);
+	ck_assert_int_eq(store_sync_get(NULL, t.st, tok, &r), STORE_OK);
 	ck_assert_int_eq(session_store_count(t.st), -1);
 	ck_assert_int_eq(session_store_sweep(t.st, test_now + 1000000), 0);
 	ck_assert_int_eq(session_store_is_ready(t.st), 1);
