@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 struct config;
+struct json_t;
 struct ratelimit;
 struct event_base;
 struct evhttp_request;
@@ -37,6 +38,7 @@ struct api_ctx {
 	uint64_t seq;               /* numbers generated request ids */
 	void (*on_idle)(void *arg); /* called when inflight drops to 0 */
 	void *on_idle_arg;
+	struct json_t *served_by; /* the constant "served_by"; owned, or NULL */
 	struct ratelimit *logins; /* --max-new-sessions-per-minute; owned */
 };
 

@@ -7,6 +7,7 @@
  * monotonic clock, which never jumps.
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -32,6 +33,14 @@ clock_mono_us(void)
 char *
 clock_format_rfc3339(int64_t ms, char *buf, size_t len)
 {
+	/*
+	 * gmtime_r and a full snprintf cost thousands of instructions, and
+	 * a request formats four times: nearly always within the same few
+	 * seconds.  Remember the last second's text (per thread: the loop
+	 * is the only caller, but a cache must not become a data race).
+	 */
+	static _Thread_local time_t last_secs = -1;
+	static _Thread_local char last_text[80]; /* "YYYY-MM-DDTHH:MM:SS" */
 	struct tm tm;
 	time_t secs;
 	int64_t frac;
@@ -43,12 +52,27 @@ clock_format_rfc3339(int64_t ms, char *buf, size_t len)
 		frac += 1000;
 		secs--;
 	}
-	if (gmtime_r(&secs, &tm) == NULL) {
-		snprintf(buf, len, "1970-01-01T00:00:00.000Z");
-		return (buf);
+	if (secs != last_secs) {
+		if (gmtime_r(&secs, &tm) == NULL) {
+			snprintf(buf, len, "1970-01-01T00:00:00.000Z");
+			return (buf);
+		}
+		snprintf(last_text, sizeof(last_text),
+		    "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+		last_secs = secs;
 	}
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, (int)frac);
+	if (len >= 25 && strlen(last_text) == 19) {
+		/* "...SS" + ".mmmZ", without printf. */
+		memcpy(buf, last_text, 19);
+		buf[19] = '.';
+		buf[20] = (char)('0' + frac / 100);
+		buf[21] = (char)('0' + frac / 10 % 10);
+		buf[22] = (char)('0' + frac % 10);
+		buf[23] = 'Z';
+		buf[24] = '\0';
+	} else
+		snprintf(buf, len, "%s.%03dZ", last_text, (int)frac);
 	return (buf);
 }

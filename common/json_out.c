@@ -25,9 +25,11 @@ json_out_session(const struct session *s, const struct api_ctx *ctx)
 	clock_format_rfc3339(s->created_at, created, sizeof(created));
 	clock_format_rfc3339(s->updated_at, updated, sizeof(updated));
 	clock_format_rfc3339(s->expires_at, expires, sizeof(expires));
-	served_by = json_pack("{s:s, s:s, s:s, s:s}", "instance",
-	    ctx->cfg->instance, "service", ctx->cfg->service_name, "store",
-	    session_store_name(ctx->store), "boot_id", ctx->boot_id);
+	/* Shared and never changed, unless a remote store adds its name. */
+	if (ctx->served_by != NULL && s->store_instance == NULL)
+		served_by = json_incref(ctx->served_by);
+	else
+		served_by = json_out_served_by(ctx);
 	if (served_by != NULL && s->store_instance != NULL)
 		json_object_set_new(served_by, "store_instance",
 		    json_string(s->store_instance));
@@ -40,6 +42,14 @@ json_out_session(const struct session *s, const struct api_ctx *ctx)
 	if (doc != NULL && s->token != NULL)
 		json_object_set_new(doc, "token", json_string(s->token));
 	return (doc);
+}
+
+json_t *
+json_out_served_by(const struct api_ctx *ctx)
+{
+	return (json_pack("{s:s, s:s, s:s, s:s}", "instance",
+	    ctx->cfg->instance, "service", ctx->cfg->service_name, "store",
+	    session_store_name(ctx->store), "boot_id", ctx->boot_id));
 }
 
 json_t *

@@ -18,6 +18,13 @@ struct json_t *json_out_session(
     const struct session *s, const struct api_ctx *ctx);
 
 /*
+ * The served_by object {instance, service, store, boot_id}.  Returns a
+ * new reference, or NULL.  It does not change during a process's life,
+ * so service.c makes it once (ctx->served_by).
+ */
+struct json_t *json_out_served_by(const struct api_ctx *ctx);
+
+/*
  * The /api/info document: service, instance, store, version, boot_id,
  * started_at, uptime_s, sessions, ready, plus the store's own facts.
  * Returns a new reference, or NULL.

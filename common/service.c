@@ -20,6 +20,7 @@
 #include "api.h"
 #include "clock.h"
 #include "config.h"
+#include "json_out.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -85,6 +86,7 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 	    session_store_name(ctx.store),
 	    (long long)((clock_mono_us() - t0) / 1000));
 	log_settings(&ctx);
+	ctx.served_by = json_out_served_by(&ctx);
 
 	if ((srv = server_new(&ctx, err, sizeof(err))) == NULL)
 		fatalx(1, "%s", err);
@@ -97,6 +99,7 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 	 */
 	session_store_close(ctx.store);
 	server_free(srv);
+	json_decref(ctx.served_by);
 	ratelimit_free(ctx.logins);
 	log_info("%s: stopped", cfg.service_name);
 	log_flush();

@@ -9,6 +9,7 @@
  * with several replicas a request reaching the wrong pod is answered 421
  * or forwarded to the owner (--peer-url-template).
  */
+#include <malloc.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -28,6 +29,14 @@ main(int argc, char *argv[])
 		.open_store = open_store,
 	};
 
+	/*
+	 * SQLite's statement journal takes a 64 KiB chunk on every update
+	 * and gives it back at reset; with glibc's default trim threshold
+	 * that is two brk(2) calls and a page fault per request (measured
+	 * by `make bench`, see docs/benchmarks.md).  Keep the top of the
+	 * heap instead.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 	return (service_main(&desc, argc, argv));
 }
 

@@ -82,6 +82,9 @@
 
 #define SWEEP_BATCH 500 /* rows deleted per sweep call at most */
 
+/* A read within this long of the last use does not write (S_TOUCH). */
+#define TOUCH_GRACE_MS 1000
+
 /* The columns every session read returns, in this order. */
 #define COLS \
 	"user, counter, data, created_at, updated_at, expires_at, created_by"
@@ -106,9 +109,15 @@ static const char *const sql_text[S_NSTMT] = {
 	[S_INSERT] = "INSERT INTO sessions (token, user, counter, data, "
 	             "created_at, updated_at, expires_at, created_by) "
 	             "VALUES (?1, ?2, 0, NULL, ?3, ?3, ?4, ?5)",
-	/* A use slides the TTL; an expired row is not revived. */
+	/*
+	 * A use slides the TTL; an expired row is not revived.  A row used
+	 * less than TOUCH_GRACE_MS ago is left alone (?4): a burst of reads
+	 * must not turn into a burst of writes, each rewriting the row and
+	 * its index entry.  ss_get() then answers from a plain SELECT.
+	 */
 	[S_TOUCH] = "UPDATE sessions SET updated_at = ?2, expires_at = ?3 "
-	            "WHERE token = ?1 AND expires_at > ?2 RETURNING " COLS,
+	            "WHERE token = ?1 AND expires_at > ?2 AND updated_at <= ?4 "
+	            "RETURNING " COLS,
 	/*
 	 * SQLite turns an integer overflow into a REAL, so the guard is in
 	 * the WHERE clause: ?5..?6 is the range where counter + ?2 fits.
@@ -312,17 +321,20 @@ ss_get(void *impl, const char *token, store_done_fn done, void *arg)
 	sqlite3_bind_text(st, 1, token, TOKEN_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, now + ss->ttl_ms);
+	sqlite3_bind_int64(st, 4, now - TOUCH_GRACE_MS);
 	if ((rc = step(ss, S_TOUCH)) == SQLITE_ROW) {
 		read_row(st, &r);
 		sqlite3_reset(st);
 		/* A TTL update alone is not a client write: answer now. */
 		sqlite_commit_finish(ss->tx, done, arg, STORE_OK, NULL, &r);
 	} else if (rc != SQLITE_DONE ||
-	    (src = lookup(ss, token, now, NULL, &rc)) == STORE_UNAVAIL) {
+	    (src = lookup(ss, token, now, &r, &rc)) == STORE_UNAVAIL) {
 		sqlite_commit_fail(ss->tx, rc, done, arg);
 		return;
 	} else
-		sqlite_commit_finish(ss->tx, done, arg, src, NULL, NULL);
+		/* Used just now, unknown, or expired: nothing was written. */
+		sqlite_commit_finish(
+		    ss->tx, done, arg, src, NULL, src == STORE_OK ? &r : NULL);
 	sqlite_commit_end(ss->tx);
 }
 

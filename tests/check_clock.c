@@ -16,6 +16,19 @@ START_TEST(test_rfc3339)
 	    "2023-11-14T22:13:20.123Z");
 	ck_assert_str_eq(clock_format_rfc3339(-1, buf, sizeof(buf)),
 	    "1969-12-31T23:59:59.999Z");
+	/* The per-second cache must follow the second, both ways. */
+	ck_assert_str_eq(
+	    clock_format_rfc3339(1700000000007LL, buf, sizeof(buf)),
+	    "2023-11-14T22:13:20.007Z");
+	ck_assert_str_eq(
+	    clock_format_rfc3339(1700000001990LL, buf, sizeof(buf)),
+	    "2023-11-14T22:13:21.990Z");
+	ck_assert_str_eq(
+	    clock_format_rfc3339(1700000000050LL, buf, sizeof(buf)),
+	    "2023-11-14T22:13:20.050Z");
+	/* A short buffer is cut, never overrun. */
+	ck_assert_str_eq(
+	    clock_format_rfc3339(1700000000050LL, buf, 11), "2023-11-14");
 }
 END_TEST
 
