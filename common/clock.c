@@ -30,20 +30,30 @@ clock_mono_us(void)
 	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
+/* Seconds remembered by clock_format_rfc3339(); see there. */
+#define CLOCK_CACHE 4
+
 char *
 clock_format_rfc3339(int64_t ms, char *buf, size_t len)
 {
 	/*
 	 * gmtime_r and a full snprintf cost thousands of instructions, and
-	 * a request formats four times: nearly always within the same few
-	 * seconds.  Remember the last second's text (per thread: the loop
-	 * is the only caller, but a cache must not become a data race).
+	 * a request formats four times: created_at, updated_at, expires_at
+	 * and the log line -- three or so distinct seconds, the same ones
+	 * request after request.  Remember the last few seconds' text (per
+	 * thread: the loop is the only caller, but a cache must not become
+	 * a data race).
 	 */
-	static _Thread_local time_t last_secs = -1;
-	static _Thread_local char last_text[80]; /* "YYYY-MM-DDTHH:MM:SS" */
+	static _Thread_local struct {
+		int valid;
+		time_t secs;
+		char text[80]; /* "YYYY-MM-DDTHH:MM:SS" */
+	} cache[CLOCK_CACHE];
+	static _Thread_local unsigned next;
 	struct tm tm;
 	time_t secs;
 	int64_t frac;
+	unsigned i;
 
 	/* Floor division, so that times before 1970 format correctly too. */
 	secs = (time_t)(ms / 1000);
@@ -52,20 +62,25 @@ clock_format_rfc3339(int64_t ms, char *buf, size_t len)
 		frac += 1000;
 		secs--;
 	}
-	if (secs != last_secs) {
+	for (i = 0; i < CLOCK_CACHE; i++)
+		if (cache[i].valid && cache[i].secs == secs)
+			break;
+	if (i == CLOCK_CACHE) {
 		if (gmtime_r(&secs, &tm) == NULL) {
 			snprintf(buf, len, "1970-01-01T00:00:00.000Z");
 			return (buf);
 		}
-		snprintf(last_text, sizeof(last_text),
+		i = next++ % CLOCK_CACHE;
+		snprintf(cache[i].text, sizeof(cache[i].text),
 		    "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 		    tm.tm_sec);
-		last_secs = secs;
+		cache[i].secs = secs;
+		cache[i].valid = 1;
 	}
-	if (len >= 25 && strlen(last_text) == 19) {
+	if (len >= 25 && strlen(cache[i].text) == 19) {
 		/* "...SS" + ".mmmZ", without printf. */
-		memcpy(buf, last_text, 19);
+		memcpy(buf, cache[i].text, 19);
 		buf[19] = '.';
 		buf[20] = (char)('0' + frac / 100);
 		buf[21] = (char)('0' + frac / 10 % 10);
@@ -73,6 +88,6 @@ clock_format_rfc3339(int64_t ms, char *buf, size_t len)
 		buf[23] = 'Z';
 		buf[24] = '\0';
 	} else
-		snprintf(buf, len, "%s.%03dZ", last_text, (int)frac);
+		snprintf(buf, len, "%s.%03dZ", cache[i].text, (int)frac);
 	return (buf);
 }

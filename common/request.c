@@ -140,16 +140,32 @@ void
 request_send_json(struct request *rq, int status, const json_t *doc)
 {
 	struct evbuffer *buf;
-	char *text;
+	char *text, stack[2048];
+	size_t n;
 
-	if ((buf = evbuffer_new()) == NULL ||
-	    (text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
+	if ((buf = evbuffer_new()) == NULL) {
+		request_send(rq, 503, NULL, NULL);
+		return;
+	}
+	/*
+	 * A session document fits the stack buffer: encoding straight into
+	 * it spares json_dumps()'s growing heap buffer.  Larger documents
+	 * (a data map near its 16 KiB limit) take that path instead.
+	 */
+	n = json_dumpb(
+	    doc, stack, sizeof(stack), JSON_COMPACT | JSON_ENCODE_ANY);
+	if (n > 0 && n <= sizeof(stack))
+		evbuffer_add(buf, stack, n);
+	else if ((text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY)) !=
+	    NULL)
+		/* Hand the string to the buffer without a copy; it frees it. */
+		evbuffer_add_reference(
+		    buf, text, strlen(text), free_buffer, NULL);
+	else {
 		evbuffer_free(buf);
 		request_send(rq, 503, NULL, NULL);
 		return;
 	}
-	/* Hand the string to the buffer without a copy; it frees it. */
-	evbuffer_add_reference(buf, text, strlen(text), free_buffer, NULL);
 	request_send(rq, status, "application/json", buf);
 	evbuffer_free(buf);
 }
