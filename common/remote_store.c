@@ -702,7 +702,7 @@ handle_answer(struct remote_op *op, struct evhttp_request *req)
 
 	if (len > 0)
 		doc = json_loadb((const char *)evbuffer_pullup(in, -1), len,
-		    JSON_DECODE_ANY, NULL);
+		    JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 	if (op->kind != OP_SESSION) {
 		/* A probe: its own callback reads status and doc. */
 		memset(&s, 0, sizeof(s));

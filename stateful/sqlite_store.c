@@ -694,8 +694,9 @@ read_row(sqlite3_stmt *st, struct sqlite_row *r)
 	r->expires_at = sqlite3_column_int64(st, C_EXPIRES);
 	if ((text = (const char *)sqlite3_column_text(st, C_DATA)) == NULL)
 		return;
-	r->data = json_loadb(
-	    text, (size_t)sqlite3_column_bytes(st, C_DATA), 0, &jerr);
+	/* Values may hold "\u0000": the API accepts it (JSON_ALLOW_NUL). */
+	r->data = json_loadb(text, (size_t)sqlite3_column_bytes(st, C_DATA),
+	    JSON_ALLOW_NUL, &jerr);
 	if (r->data != NULL && json_is_object(r->data))
 		return;
 	/* Only a hand-edited file gets here: answer {} rather than fail. */

@@ -359,7 +359,8 @@ load_map(const struct mem_session *e)
 {
 	if (e->data == NULL)
 		return (json_object());
-	return (json_loads(e->data, 0, NULL));
+	/* Values may hold "\u0000": the API accepts it (JSON_ALLOW_NUL). */
+	return (json_loads(e->data, JSON_ALLOW_NUL, NULL));
 }
 
 /* Replace e's map with map's text; STORE_TOOBIG leaves e unchanged. */

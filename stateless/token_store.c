@@ -607,7 +607,7 @@ check_claims(struct token_store *ts, jwt_t *jwt, struct tok *tk)
 	size_t i;
 
 	if ((text = jwt_get_grants_json(jwt, NULL)) == NULL ||
-	    (tk->claims = json_loads(text, 0, NULL)) == NULL) {
+	    (tk->claims = json_loads(text, JSON_ALLOW_NUL, NULL)) == NULL) {
 		free(text);
 		snprintf(tk->detail, sizeof(tk->detail),
 		    "the token's claims cannot be read");

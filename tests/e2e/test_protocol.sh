@@ -43,6 +43,11 @@ protocol() {
 	check_eq '200 {"name":"blue","rgb":[0,0,255]}' "$STATUS $BODY" "$svc: GET data/color returns the value"
 	req PUT "$s:/api/session/data/n" -b "sid=$tok" -H 'Content-Type: application/json' -d '7'
 	check_eq "200 7" "$STATUS $(json .data.n)" "$svc: PUT a bare number"
+	req PUT "$s:/api/session/data/nul" -b "sid=$tok" -H 'Content-Type: application/json' -d '"a\u0000b"'
+	check_eq 200 "$STATUS" "$svc: PUT a string holding \\u0000"
+	req GET "$s:/api/session/data/nul" -b "sid=$tok"
+	check_eq '200 "a\u0000b"' "$STATUS $BODY" "$svc: ... and read it back whole (fuzz regression)"
+	req DELETE "$s:/api/session/data/nul" -b "sid=$tok"
 	req DELETE "$s:/api/session/data/n" -b "sid=$tok"
 	check_eq 204 "$STATUS" "$svc: DELETE data/n"
 	req DELETE "$s:/api/session/data/n" -b "sid=$tok"
