@@ -319,14 +319,25 @@ on_done(
 			metrics_lookup(METRICS_MISS);
 		else if (rc == STORE_EXPIRED)
 			metrics_lookup(METRICS_EXPIRED);
-		rq->session = rc == STORE_OK || rc == STORE_NOKEY
-		    ? REQUEST_SESSION_HIT
-		    : REQUEST_SESSION_MISS;
+		/* A store failure says nothing about the session. */
+		if (rc == STORE_OK || rc == STORE_NOKEY ||
+		    rc == STORE_INVALID || rc == STORE_TOOBIG)
+			rq->session = REQUEST_SESSION_HIT;
+		else if (rc == STORE_NOTFOUND || rc == STORE_EXPIRED ||
+		    rc == STORE_BADTOKEN)
+			rq->session = REQUEST_SESSION_MISS;
 	}
 	if (rc == STORE_EXPIRED)
 		metrics_sessions_expired(1);
 	if (rc != STORE_OK) {
 		api_session_send_error(rq, rc, detail);
+		return;
+	}
+	/* A backend that answers OK without a session is broken: say so. */
+	if (s == NULL && rq->render != RENDER_EMPTY &&
+	    rq->render != RENDER_LOGOUT) {
+		api_session_send_error(rq, STORE_UNAVAIL,
+		    "the session store answered without a session");
 		return;
 	}
 	if (rq->op == METRICS_OP_CREATE)

@@ -43,6 +43,10 @@ problem_send(
 		text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (buf != NULL && text != NULL)
 		evbuffer_add(buf, text, strlen(text));
+	/* RFC 9110: a 401 names the scheme that would be accepted. */
+	if (status == 401)
+		request_add_header(
+		    rq, "WWW-Authenticate", "Bearer realm=\"statelab\"");
 	/* Even with no memory left the status and headers still go out. */
 	request_send(
 	    rq, status, text != NULL ? "application/problem+json" : NULL, buf);

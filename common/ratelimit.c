@@ -88,7 +88,7 @@ int64_t
 ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms)
 {
 	struct bucket *b;
-	int64_t elapsed, missing, wait_ms;
+	int64_t elapsed, missing, wait_ms, add;
 
 	if (rl == NULL || rl->per_minute == 0)
 		return (0);
@@ -99,13 +99,21 @@ ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms)
 	elapsed = now_ms - b->last_ms;
 	if (elapsed > 0) {
 		/* Past a minute the bucket is full anyway; avoids overflow. */
-		if (elapsed >= MINUTE_MS)
+		if (elapsed >= MINUTE_MS) {
 			b->level = rl->full;
-		else
-			b->level += elapsed * rl->full / MINUTE_MS;
+			b->last_ms = now_ms;
+		} else {
+			add = elapsed * rl->full / MINUTE_MS;
+			/*
+			 * Advance the clock only by the time the added units
+			 * stand for: the remainder counts towards the next
+			 * look, so frequent retries cannot starve the refill.
+			 */
+			b->level += add;
+			b->last_ms += add * MINUTE_MS / rl->full;
+		}
 		if (b->level > rl->full)
 			b->level = rl->full;
-		b->last_ms = now_ms;
 	}
 	if (b->level >= MILLI) {
 		b->level -= MILLI;

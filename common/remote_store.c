@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -96,6 +97,7 @@ TAILQ_HEAD(remote_op_list, remote_op);
 
 struct remote_store {
 	struct event_base *base;
+	struct evdns_base *dns; /* resolves the host without blocking */
 	char *url;  /* as given, trailing '/' removed: for details */
 	char *host; /* for connections and the Host header */
 	char *hostport;
@@ -218,9 +220,19 @@ remote_store_open_url(const struct store_params *p, const char *url,
 	/* libevent's own timeout only backs up the deadline timers. */
 	tv.tv_sec = timeout_ms / 1000 + 1;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	/*
+	 * Without a resolver of its own, libevent looks the host up with a
+	 * blocking getaddrinfo(3) on every (re)connect: a slow cluster DNS
+	 * would stall the whole loop, /healthz included.
+	 */
+	if ((rs->dns = evdns_base_new(
+	         rs->base, EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL)
+		log_warnx("remote_store: no DNS resolver (resolv.conf?); "
+		          "looking up %s will block the loop",
+		    rs->host);
 	for (i = 0; i < REMOTE_STORE_POOL; i++) {
 		rs->conns[i].evcon = evhttp_connection_base_new(
-		    rs->base, NULL, rs->host, (unsigned short)rs->port);
+		    rs->base, rs->dns, rs->host, (unsigned short)rs->port);
 		if (rs->conns[i].evcon == NULL) {
 			snprintf(err, errlen, "remote_store: out of memory");
 			rs_close(rs);
@@ -416,6 +428,8 @@ rs_close(void *impl)
 		op->req = NULL; /* freed with its connection */
 		complete(op, STORE_UNAVAIL, NULL, detail);
 	}
+	if (rs->dns != NULL)
+		evdns_base_free(rs->dns, 1);
 	free(rs->url);
 	free(rs->host);
 	free(rs->hostport);
@@ -716,7 +730,8 @@ handle_answer(struct remote_op *op, struct evhttp_request *req)
 		log_info("remote_store: %s answers again", rs->url);
 		rs->ready = 1;
 	}
-	if (status == 204) {
+	if (status == 204 && op->cmd == EVHTTP_REQ_DELETE) {
+		/* Only a DELETE may answer without a session document. */
 		complete(op, STORE_OK, NULL, NULL);
 	} else if (status >= 200 && status < 300) {
 		if (remote_doc_session(doc, &s) == 0) {

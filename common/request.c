@@ -83,11 +83,6 @@ request_send(struct request *rq, int status, const char *content_type,
 	struct log_request line;
 	size_t nroutes;
 
-	if (rq->replied++) {
-		/* A second reply is a bug in a handler, not in the input. */
-		log_warnx("request: second reply to %s suppressed", rq->id);
-		return;
-	}
 	evhttp_add_header(out, "X-Served-By", ctx->cfg->instance);
 	evhttp_add_header(out, "X-Request-Id", rq->id);
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");

@@ -44,7 +44,6 @@ struct request {
 	enum metrics_store_op op;    /* the store operation under way */
 	int64_t op_t0_us;            /* when it started */
 	int render;                  /* api_session.c: how to answer */
-	int replied;                 /* guards the exactly-once rule */
 };
 
 /*

@@ -404,8 +404,11 @@ finish(struct server *srv, const char *why)
 	stop_accepting(srv);
 	snprintf(ms, sizeof(ms), "%lld",
 	    (long long)((clock_mono_us() - srv->drain_started_us) / 1000));
+	/* A second signal in the drain delay comes before any count. */
 	snprintf(finished, sizeof(finished), "%lld",
-	    (long long)(srv->inflight_at_stop - srv->ctx->inflight));
+	    (long long)(srv->inflight_at_stop > srv->ctx->inflight
+	            ? srv->inflight_at_stop - srv->ctx->inflight
+	            : 0));
 	log_fields(LOG_LEVEL_INFO, "drain finished", "reason", why,
 	    "requests_finished", finished, "drain_ms", ms, NULL);
 	event_base_loopexit(srv->ctx->base, NULL);

@@ -56,6 +56,23 @@ START_TEST(test_refills_to_full_only)
 }
 END_TEST
 
+/* Retries every 9 ms must not starve the refill (review finding). */
+START_TEST(test_frequent_retries_still_refill)
+{
+	struct ratelimit *rl = ratelimit_new(6, 16);
+	int64_t t;
+	int allowed = 0;
+
+	for (t = 0; t < 5 * 60000; t += 9)
+		if (ratelimit_take(rl, "a", t) == 0)
+			allowed++;
+	/* A burst of 6, then 6 a minute for 5 minutes. */
+	ck_assert_int_ge(allowed, 6 + 29);
+	ck_assert_int_le(allowed, 6 + 31);
+	ratelimit_free(rl);
+}
+END_TEST
+
 START_TEST(test_retry_after_is_at_least_one)
 {
 	struct ratelimit *rl = ratelimit_new(6000, 16);
@@ -147,6 +164,7 @@ ratelimit_suite(void)
 	tcase_add_test(tc, test_keys_are_independent);
 	tcase_add_test(tc, test_refills_to_full_only);
 	tcase_add_test(tc, test_retry_after_is_at_least_one);
+	tcase_add_test(tc, test_frequent_retries_still_refill);
 	tcase_add_test(tc, test_disabled);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
