@@ -140,10 +140,11 @@ fi
 # --- the captures are fresh ---------------------------------------------------
 
 # mask: what changes from run to run, masked; what depends on when a kill
-# lands dropped (the requests no pod answered, and whether the pod that
+# lands dropped (the requests no pod answered, whether the pod that
 # answered changed: after a replacement round-robin may pick the same pod
-# twice); one line per distinct line, so how many OK lines came before the
-# kill does not matter.
+# twice, and a counter step of two when an answer was lost with its pod);
+# one line per distinct line, so how many OK lines came before the kill
+# does not matter.
 mask() {
 	sed -E -e 's/\x1b\[[0-9;]*m//g' \
 		-e 's/stateless-[a-z0-9]{5}/stateless-NAME/g' \
@@ -152,6 +153,7 @@ mask() {
 		-e 's/[0-9a-f]{8,16}/HEX/g' \
 		-e 's/[0-9]+/N/g' \
 		-e 's/ kept \(was on stateless-NAME\)//' \
+		-e 's/ \(counter was N\)//' \
 		-e 's/[[:space:]]+/ /g' -e 's/ $//' |
 		grep -Ev 'UNAVAILABLE|NO ANSWER|ERROR \(HTTP|line N: N Killed' | sort -u
 }
