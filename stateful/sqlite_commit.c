@@ -207,8 +207,14 @@ sqlite_commit_finish(struct sqlite_commit *c, store_done_fn done, void *arg,
 	struct pending now, *p = &now;
 
 	/* Room was reserved up front; a nested completion may have moved it. */
-	if (c->in_txn && c->dirty && sqlite_commit_reserve(c) == 0)
-		p = &c->q.v[c->q.n++];
+	if (c->in_txn && c->dirty) {
+		if (sqlite_commit_reserve(c) == 0)
+			p = &c->q.v[c->q.n++];
+		else if (rc == STORE_OK)
+			/* Out of memory: never acknowledge before the COMMIT.
+			 */
+			rc = STORE_NOMEM;
+	}
 	memset(p, 0, sizeof(*p));
 	p->done = done;
 	p->arg = arg;
