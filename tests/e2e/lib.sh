@@ -22,13 +22,28 @@ BODY=""
 HEADERS=""
 EXIT=""
 
+# Mount points a test made under $E2E_TMP, unmounted before it is removed.
+E2E_MOUNTS=()
+
 e2e_cleanup() {
-	local name
+	local name m
 	for name in "${!PID[@]}"; do
 		kill -KILL "${PID[$name]}" 2>/dev/null || true
 		{ wait "${PID[$name]}"; } 2>/dev/null || true
 	done
+	for m in "${E2E_MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null || true
+	done
 	rm -rf "$E2E_TMP"
+}
+
+# need_sqlite3: the sqlite3 shell, installed if missing, or SKIP (exit 77).
+need_sqlite3() {
+	command -v sqlite3 >/dev/null 2>&1 && return 0
+	"$(dirname "${BASH_SOURCE[0]}")/../../tools/deps" sqlite3 >/dev/null 2>&1 || true
+	command -v sqlite3 >/dev/null 2>&1 && return 0
+	echo "SKIP: the sqlite3 shell is missing and could not be installed (apt-get install sqlite3)"
+	exit 77
 }
 trap e2e_cleanup EXIT
 

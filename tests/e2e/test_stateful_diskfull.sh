@@ -15,21 +15,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 77
 fi
 mkdir -p "$mnt"
+E2E_MOUNTS+=("$mnt")
 if ! mount -t tmpfs -o size=1m,mode=0700 statelab-full "$mnt" 2>/dev/null; then
 	echo "SKIP: mount(8) of a tmpfs is not permitted here (a container without CAP_SYS_ADMIN?)"
 	exit 77
 fi
-# Stop the server and unmount before lib.sh removes the directory.
-cleanup() {
-	local name
-	for name in "${!PID[@]}"; do
-		kill -KILL "${PID[$name]}" 2>/dev/null || true
-		wait "${PID[$name]}" 2>/dev/null || true
-	done
-	umount "$mnt" 2>/dev/null || true
-	e2e_cleanup
-}
-trap cleanup EXIT
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	"$root/tools/deps" sqlite3 >/dev/null 2>&1 || true
 fi

@@ -8,26 +8,7 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-if ! command -v sqlite3 >/dev/null 2>&1; then
-	"$root/tools/deps" sqlite3 >/dev/null 2>&1 || true
-fi
-if ! command -v sqlite3 >/dev/null 2>&1; then
-	echo "SKIP: the sqlite3 shell is missing and could not be installed (apt-get install sqlite3)"
-	exit 77
-fi
-
-# Stop servers and unmount the read-only tmpfs before lib.sh cleans up.
-cleanup() {
-	local name
-	for name in "${!PID[@]}"; do
-		kill -KILL "${PID[$name]}" 2>/dev/null || true
-		wait "${PID[$name]}" 2>/dev/null || true
-	done
-	umount "$E2E_TMP/romnt" 2>/dev/null || true
-	e2e_cleanup
-}
-trap cleanup EXIT
+need_sqlite3
 
 # try_start DB [ARGS...]: run stateful in the foreground on DB for at most
 # 5 s; sets RC and OUT (stderr and stdout) and the time it took in MS.
@@ -166,6 +147,7 @@ readonly_dir() {
 		return
 	fi
 	mkdir -p "$E2E_TMP/romnt"
+	E2E_MOUNTS+=("$E2E_TMP/romnt")
 	if ! mount -t tmpfs -o size=4m,mode=0755 statelab-ro "$E2E_TMP/romnt" 2>/dev/null; then
 		echo "# SKIP: readonly: mount(8) of a tmpfs is not permitted here"
 		return
