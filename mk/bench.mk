@@ -5,6 +5,9 @@
 #                                 and rewrite docs/benchmarks.md
 #   make bench BENCH_QUICK=1      a short run to try the harness (its report
 #                                 goes to $(O)/bench/benchmarks.md only)
+#   make bench BENCH_ONLY=callgrind
+#                                 instructions per request only: a quick
+#                                 check of a change, fine on a busy machine
 #   make bench-ceiling            just build the ceiling server
 #
 # The ceiling server is built from bench/ceiling.c into $(O)/bench/ with
