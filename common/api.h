@@ -39,6 +39,7 @@ struct api_ctx {
 	void (*on_idle)(void *arg); /* called when inflight drops to 0 */
 	void *on_idle_arg;
 	struct json_t *served_by; /* the constant "served_by"; owned, or NULL */
+	char *served_by_text;     /* it as compact JSON; owned, or NULL */
 	struct ratelimit *logins; /* --max-new-sessions-per-minute; owned */
 };
 

@@ -25,12 +25,12 @@
 #include "clock.h"
 #include "config.h"
 #include "credential.h"
-#include "json_out.h"
 #include "metrics.h"
 #include "problem.h"
 #include "ratelimit.h"
 #include "request.h"
 #include "session.h"
+#include "session_text.h"
 
 /* What on_done() answers with when the store succeeds. */
 enum render {
@@ -308,7 +308,7 @@ on_done(
     enum store_rc rc, const struct session *s, const char *detail, void *arg)
 {
 	struct request *rq = arg;
-	json_t *doc;
+	struct evbuffer *out;
 
 	metrics_store_op(rq->op, clock_mono_us() - rq->op_t0_us,
 	    rc == STORE_UNAVAIL || rc == STORE_NOMEM);
@@ -362,26 +362,30 @@ on_done(
 	case RENDER_CREATED:
 		break;
 	}
-	if ((doc = json_out_session(s, rq->ctx)) == NULL) {
+	out = request_body(rq);
+	if (session_text_write(s, rq->ctx, out) == -1) {
+		evbuffer_drain(out, evbuffer_get_length(out));
 		api_session_send_error(rq, STORE_NOMEM, NULL);
 		return;
 	}
-	request_send_json(rq, rq->render == RENDER_CREATED ? 201 : 200, doc);
-	json_decref(doc);
+	request_send(rq, rq->render == RENDER_CREATED ? 201 : 200,
+	    "application/json", NULL);
 }
 
 static void
 send_value(struct request *rq, const struct session *s)
 {
-	json_t *value = NULL;
+	json_t *data, *value;
 
-	if (s->data != NULL)
-		value = json_object_get(s->data, rq->key);
-	if (value == NULL) {
-		api_session_send_error(rq, STORE_NOKEY, NULL);
+	if ((data = session_data(s)) == NULL) {
+		api_session_send_error(rq, STORE_NOMEM, NULL);
 		return;
 	}
-	request_send_json(rq, 200, value);
+	if ((value = json_object_get(data, rq->key)) == NULL)
+		api_session_send_error(rq, STORE_NOKEY, NULL);
+	else
+		request_send_json(rq, 200, value);
+	json_decref(data);
 }
 
 /* Set the session cookie to token, or clear it when token is NULL. */

@@ -7,6 +7,8 @@
  * which process holds a session, and that a restarted process is a new
  * one.  Times are RFC 3339 UTC with milliseconds.
  */
+#include <stdlib.h>
+
 #include <jansson.h>
 
 #include "api.h"
@@ -34,7 +36,10 @@ json_out_session(const struct session *s, const struct api_ctx *ctx)
 		json_object_set_new(served_by, "store_instance",
 		    json_string(s->store_instance));
 	/* The store keeps its map; the document takes a reference. */
-	data = s->data != NULL ? json_incref((json_t *)s->data) : json_object();
+	if ((data = session_data(s)) == NULL) {
+		json_decref(served_by);
+		return (NULL);
+	}
 	doc = json_pack("{s:s, s:I, s:o, s:s, s:s, s:s, s:s, s:o}", "user",
 	    s->user, "counter", (json_int_t)s->counter, "data", data,
 	    "created_at", created, "updated_at", updated, "expires_at", expires,
@@ -42,6 +47,29 @@ json_out_session(const struct session *s, const struct api_ctx *ctx)
 	if (doc != NULL && s->token != NULL)
 		json_object_set_new(doc, "token", json_string(s->token));
 	return (doc);
+}
+
+int
+json_out_served_by_init(struct api_ctx *ctx)
+{
+	if ((ctx->served_by = json_out_served_by(ctx)) == NULL)
+		return (-1);
+	if ((ctx->served_by_text = json_dumps(ctx->served_by, JSON_COMPACT)) ==
+	    NULL) {
+		json_decref(ctx->served_by);
+		ctx->served_by = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+void
+json_out_served_by_free(struct api_ctx *ctx)
+{
+	json_decref(ctx->served_by);
+	free(ctx->served_by_text);
+	ctx->served_by = NULL;
+	ctx->served_by_text = NULL;
 }
 
 json_t *

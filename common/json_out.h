@@ -20,9 +20,17 @@ struct json_t *json_out_session(
 /*
  * The served_by object {instance, service, store, boot_id}.  Returns a
  * new reference, or NULL.  It does not change during a process's life,
- * so service.c makes it once (ctx->served_by).
+ * so service.c makes it once (json_out_served_by_init).
  */
 struct json_t *json_out_served_by(const struct api_ctx *ctx);
+
+/*
+ * Make ctx->served_by and its compact text ctx->served_by_text, which
+ * every session document shares.  Returns 0, or -1 when out of memory.
+ * json_out_served_by_free() releases both.
+ */
+int json_out_served_by_init(struct api_ctx *ctx);
+void json_out_served_by_free(struct api_ctx *ctx);
 
 /*
  * The /api/info document: service, instance, store, version, boot_id,

@@ -108,7 +108,8 @@ request_send(struct request *rq, int status, const char *content_type,
 	line.method = rq->method;
 	line.route = api_route_names(&nroutes)[rq->route];
 	line.status = status;
-	line.bytes = body != NULL ? evbuffer_get_length(body) : 0;
+	line.bytes = evbuffer_get_length(
+	    body != NULL ? body : evhttp_request_get_output_buffer(rq->req));
 	line.session = rq->session == REQUEST_SESSION_HIT ? "hit"
 	    : rq->session == REQUEST_SESSION_MISS         ? "miss"
 	                                                  : "none";
@@ -131,38 +132,44 @@ request_send(struct request *rq, int status, const char *content_type,
 		ctx->on_idle(ctx->on_idle_arg);
 }
 
+struct evbuffer *
+request_body(struct request *rq)
+{
+	return (evhttp_request_get_output_buffer(rq->req));
+}
+
 void
 request_send_json(struct request *rq, int status, const json_t *doc)
 {
-	struct evbuffer *buf;
+	struct evbuffer *out = request_body(rq);
 	char *text, stack[2048];
 	size_t n;
 
-	if ((buf = evbuffer_new()) == NULL) {
-		request_send(rq, 503, NULL, NULL);
-		return;
-	}
 	/*
-	 * A session document fits the stack buffer: encoding straight into
-	 * it spares json_dumps()'s growing heap buffer.  Larger documents
-	 * (a data map near its 16 KiB limit) take that path instead.
+	 * A small document is encoded on the stack and copied once into the
+	 * reply; a larger one (a data value near its 4 KiB limit) takes
+	 * json_dumps()'s heap buffer, handed over without a copy.
 	 */
 	n = json_dumpb(
 	    doc, stack, sizeof(stack), JSON_COMPACT | JSON_ENCODE_ANY);
-	if (n > 0 && n <= sizeof(stack))
-		evbuffer_add(buf, stack, n);
-	else if ((text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY)) !=
-	    NULL)
-		/* Hand the string to the buffer without a copy; it frees it. */
-		evbuffer_add_reference(
-		    buf, text, strlen(text), free_buffer, NULL);
-	else {
-		evbuffer_free(buf);
-		request_send(rq, 503, NULL, NULL);
-		return;
-	}
-	request_send(rq, status, "application/json", buf);
-	evbuffer_free(buf);
+	if (n > 0 && n <= sizeof(stack)) {
+		if (evbuffer_add(out, stack, n) == -1)
+			goto nomem;
+	} else if ((text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY)) !=
+	    NULL) {
+		/* The buffer frees the string when it is sent. */
+		if (evbuffer_add_reference(
+		        out, text, strlen(text), free_buffer, NULL) == -1) {
+			free(text);
+			goto nomem;
+		}
+	} else
+		goto nomem;
+	request_send(rq, status, "application/json", NULL);
+	return;
+nomem:
+	evbuffer_drain(out, evbuffer_get_length(out));
+	request_send(rq, 503, NULL, NULL);
 }
 
 int

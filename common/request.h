@@ -60,11 +60,15 @@ void request_add_header(
 /*
  * Send the reply: the common headers (X-Served-By, X-Request-Id, CORS,
  * nosniff, Cache-Control), then status and body; then log, count, and
- * free rq.  body may be NULL and is not freed (evhttp borrows it).  If
+ * free rq.  body is not freed (evhttp borrows it); NULL sends what was
+ * written into request_body(rq), which is nothing unless written.  If
  * the client has gone, the reply is dropped safely.
  */
 void request_send(struct request *rq, int status, const char *content_type,
     struct evbuffer *body);
+
+/* The reply body, to write into before request_send(rq, ..., NULL). */
+struct evbuffer *request_body(struct request *rq);
 
 /* Send doc as compact JSON with Content-Type application/json.  doc is
  * borrowed.  Frees rq. */

@@ -86,7 +86,8 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 	    session_store_name(ctx.store),
 	    (long long)((clock_mono_us() - t0) / 1000));
 	log_settings(&ctx);
-	ctx.served_by = json_out_served_by(&ctx);
+	if (json_out_served_by_init(&ctx) == -1)
+		fatalx(1, "out of memory");
 
 	if ((srv = server_new(&ctx, err, sizeof(err))) == NULL)
 		fatalx(1, "%s", err);
@@ -99,7 +100,7 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 	 */
 	session_store_close(ctx.store);
 	server_free(srv);
-	json_decref(ctx.served_by);
+	json_out_served_by_free(&ctx);
 	ratelimit_free(ctx.logins);
 	log_info("%s: stopped", cfg.service_name);
 	log_flush();

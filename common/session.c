@@ -128,6 +128,17 @@ session_store_name(const struct session_store *st)
 	return (st->ops->name);
 }
 
+json_t *
+session_data(const struct session *s)
+{
+	if (s->data != NULL)
+		return (json_incref((json_t *)s->data));
+	if (s->data_json != NULL)
+		/* Values may hold "\u0000": the API accepts it. */
+		return (json_loads(s->data_json, JSON_ALLOW_NUL, NULL));
+	return (json_object());
+}
+
 int
 session_user_is_valid(const char *user)
 {

@@ -31,6 +31,8 @@ struct session {
 	const char *user;           /* who logged in */
 	int64_t counter;            /* the counter the demo increments */
 	const struct json_t *data;  /* object of key -> JSON value; NULL = {} */
+	const char *data_json;      /* or: that object as compact JSON text,
+	                             * as jansson wrote it (data is NULL) */
 	int64_t created_at;         /* ms since the epoch */
 	int64_t updated_at;         /* ms since the epoch */
 	int64_t expires_at;         /* ms since the epoch (sliding TTL) */
@@ -178,6 +180,12 @@ void session_store_describe(struct session_store *st, struct json_t *info);
 /* Report backend gauges (database size, ...) through emit.  Optional. */
 void session_store_gauges(
     struct session_store *st, store_gauge_fn emit, void *arg);
+
+/*
+ * The data map of s as a new reference: s->data, or s->data_json parsed,
+ * or an empty object.  NULL when out of memory.
+ */
+struct json_t *session_data(const struct session *s);
 
 /* The backend's name: "memory", "sqlite", "token" or "remote". */
 const char *session_store_name(const struct session_store *st);

@@ -15,8 +15,8 @@
  *     tail and the head is always the next to expire: the sweep pops
  *     from the head and never scans the table.
  *
- *   - a session's data map is kept as compact JSON text and parsed only
- *     for the reply that shows it (see load_map()).
+ *   - a session's data map is kept as compact JSON text, parsed only to
+ *     change it (see load_map()) and handed to replies as that text.
  *
  * Invariants: every entry is in both structures; count == HASH_COUNT;
  * expires_at is non-decreasing from head to tail.  All operations
@@ -383,16 +383,20 @@ store_map(struct mem_session *e, const json_t *map)
 	return (STORE_OK);
 }
 
-/* Complete with a view of e; everything in it is borrowed from e. */
+/*
+ * Complete with a view of e; everything in it is borrowed from e.  The
+ * map goes out as the text it is kept as: the document is written from
+ * it without parsing (common/session_text.c).
+ */
 static void
 reply(struct memory_store *ms, struct mem_session *e, const char *new_token,
     store_done_fn done, void *arg)
 {
-	json_t *data = NULL;
 	struct session s = {
 		.user = e->user,
 		.counter = e->counter,
 		.data = NULL,
+		.data_json = e->data,
 		.created_at = e->created_at,
 		.updated_at = e->updated_at,
 		.expires_at = e->expires_at,
@@ -401,12 +405,5 @@ reply(struct memory_store *ms, struct mem_session *e, const char *new_token,
 		.store_instance = NULL,
 	};
 
-	/* Parsed for this reply only; text we wrote always parses. */
-	if (e->data != NULL && (data = load_map(e)) == NULL) {
-		done(STORE_NOMEM, NULL, NULL, arg);
-		return;
-	}
-	s.data = data;
 	done(STORE_OK, &s, NULL, arg);
-	json_decref(data);
 }

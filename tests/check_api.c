@@ -27,6 +27,7 @@
 #include "check_suites.h"
 #include "clock.h"
 #include "config.h"
+#include "json_out.h"
 #include "log.h"
 #include "memory_store.h"
 #include "metrics.h"
@@ -66,6 +67,7 @@ start(int deferred)
 	ctx.store = wrap_store_new(
 	    memory_store_open(&p, err, sizeof(err)), ctx.base, deferred);
 	ck_assert_ptr_nonnull(ctx.store);
+	ck_assert_int_eq(json_out_served_by_init(&ctx), 0);
 	routes = api_route_names(&nroutes);
 	metrics_init(routes, nroutes, "stateless", "memory", "test", 0);
 	srv = server_new(&ctx, err, sizeof(err));
@@ -79,6 +81,7 @@ stop(void)
 {
 	server_free(srv);
 	session_store_close(ctx.store);
+	json_out_served_by_free(&ctx);
 	event_base_free(ctx.base);
 	config_free(&cfg);
 }

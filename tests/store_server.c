@@ -22,6 +22,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "json_out.h"
 #include "log.h"
 #include "memory_store.h"
 #include "metrics.h"
@@ -89,6 +90,7 @@ store_server_start_at(struct event_base *base, const char *listen,
 		ss->ctx.store = owner_store_wrap(
 		    ss->ctx.store, &p, err, sizeof(err), &code);
 	ck_assert_msg(ss->ctx.store != NULL, "%s", err);
+	ck_assert_int_eq(json_out_served_by_init(&ss->ctx), 0);
 	routes = api_route_names(&nroutes);
 	metrics_init(routes, nroutes, "stateless", "memory", "test", 0);
 	ss->srv = server_new(&ss->ctx, err, sizeof(err));
@@ -119,6 +121,7 @@ store_server_stop(struct store_server *ss)
 		return;
 	server_free(ss->srv);
 	session_store_close(ss->ctx.store);
+	json_out_served_by_free(&ss->ctx);
 	config_free(&ss->cfg);
 	free(ss);
 }

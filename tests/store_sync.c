@@ -37,6 +37,7 @@ store_sync_done(
     enum store_rc rc, const struct session *s, const char *detail, void *arg)
 {
 	struct store_result *r = arg;
+	json_t *map;
 	char *data;
 
 	r->calls++;
@@ -47,11 +48,12 @@ store_sync_done(
 	copy(r->user, sizeof(r->user), s->user, "user");
 	r->counter = s->counter;
 	/* Sorted keys, so tests can compare whole maps as text. */
-	data = s->data != NULL
-	    ? json_dumps(s->data, JSON_COMPACT | JSON_SORT_KEYS)
-	    : NULL;
+	map = session_data(s);
+	ck_assert_ptr_nonnull(map);
+	data = json_dumps(map, JSON_COMPACT | JSON_SORT_KEYS);
 	copy(r->data, sizeof(r->data), data != NULL ? data : "{}", "data");
 	free(data);
+	json_decref(map);
 	copy(r->token, sizeof(r->token), s->token, "token");
 	copy(r->created_by, sizeof(r->created_by), s->created_by, "created_by");
 	copy(r->store_instance, sizeof(r->store_instance), s->store_instance,

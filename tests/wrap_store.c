@@ -37,6 +37,7 @@ struct pending {
 	struct session s;
 	char *user, *created_by, *token, *store_instance, *detail;
 	json_t *data;
+	char *data_json;
 };
 
 static char *
@@ -56,6 +57,7 @@ deliver(struct pending *p)
 	free(p->store_instance);
 	free(p->detail);
 	json_decref(p->data);
+	free(p->data_json);
 	free(p);
 }
 
@@ -86,6 +88,7 @@ on_inner(
 		    dup_or_null(s->store_instance);
 		p->data = s->data != NULL ? json_deep_copy(s->data) : NULL;
 		p->s.data = p->data;
+		p->s.data_json = p->data_json = dup_or_null(s->data_json);
 	}
 	if (p->w->defer)
 		event_base_once(p->w->base, -1, EV_TIMEOUT, on_turn, p, &zero);

@@ -27,6 +27,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "json_out.h"
 #include "log.h"
 #include "memory_store.h"
 #include "metrics.h"
@@ -85,6 +86,12 @@ harness_init(void)
 	ctx.admin_ready = 1;
 }
 
+const struct api_ctx *
+harness_ctx(void)
+{
+	return (&ctx);
+}
+
 void
 harness_reset(void)
 {
@@ -100,6 +107,10 @@ harness_reset(void)
 		abort();
 	ctx.store = store;
 	ctx.seq = 0;
+	/* As service.c does: the served_by every session document shares. */
+	json_out_served_by_free(&ctx);
+	if (json_out_served_by_init(&ctx) == -1)
+		abort();
 	token[0] = '\0';
 	session_store_create(store, "alice", on_created, NULL);
 	if (!token_is_wellformed(token))

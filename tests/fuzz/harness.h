@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct api_ctx;
+
 #define HARNESS_TOKEN_MARK "@T@" /* replaced by the live session's token */
 
 /* What a reply looked like. */
@@ -38,6 +40,9 @@ void harness_init(void);
 
 /* A fresh memory store holding one session: alice, counter 5, data {k:1}. */
 void harness_reset(void);
+
+/* The server's context (config, store, served_by) after harness_reset. */
+const struct api_ctx *harness_ctx(void);
 
 /* The live session's token (22 characters). */
 const char *harness_token(void);
