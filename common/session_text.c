@@ -43,8 +43,8 @@ struct text {
 	int full; /* something did not fit */
 };
 
-static int write_fast(const struct session *, const struct api_ctx *,
-    char *, size_t, size_t *);
+static int write_fast(
+    const struct session *, const struct api_ctx *, char *, size_t, size_t *);
 static int write_slow(
     const struct session *, const struct api_ctx *, struct evbuffer *);
 static void put(struct text *, const char *, size_t);

@@ -131,7 +131,7 @@ take_i64(const uint8_t *data, size_t size, size_t off)
 static void
 die(const char *what, const char *want, const char *got, size_t n)
 {
-	fprintf(stderr, "fuzz_session_text: %s\n want: %s\n got:  %.*s\n",
-	    what, want, (int)n, got);
+	fprintf(stderr, "fuzz_session_text: %s\n want: %s\n got:  %.*s\n", what,
+	    want, (int)n, got);
 	abort();
 }
