@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "textbuf.h"
 
 #define LOG_INSTANCE_MAX 64
 #define LOG_MSG_MAX      1024
@@ -169,7 +170,8 @@ log_json(enum log_level level, const char *msg, json_t *fields)
 void
 log_request(const struct log_request *r)
 {
-	char ts[CLOCK_RFC3339_MAX];
+	char ts[CLOCK_RFC3339_MAX], line[LOG_MSG_MAX];
+	struct textbuf t;
 
 	if (!log_enabled(LOG_LEVEL_INFO))
 		return;
@@ -181,6 +183,35 @@ log_request(const struct log_request *r)
 		    r->bytes, r->session, r->request_id, r->remote);
 		return;
 	}
+	/* One line per request: appended, not printf'd (see textbuf.h). */
+	textbuf_init(&t, line, sizeof(line));
+	textbuf_puts(&t, "{\"ts\":\"");
+	textbuf_puts(&t, ts);
+	textbuf_puts(
+	    &t, "\",\"level\":\"info\",\"msg\":\"request\",\"instance\":\"");
+	textbuf_puts(&t, logger.instance);
+	textbuf_puts(&t, "\",\"method\":\"");
+	textbuf_puts(&t, r->method);
+	textbuf_puts(&t, "\",\"route\":\"");
+	textbuf_puts(&t, r->route);
+	textbuf_puts(&t, "\",\"status\":");
+	textbuf_put_int(&t, r->status);
+	textbuf_puts(&t, ",\"dur_us\":");
+	textbuf_put_int(&t, r->dur_us);
+	textbuf_puts(&t, ",\"bytes\":");
+	textbuf_put_int(&t, (int64_t)r->bytes);
+	textbuf_puts(&t, ",\"session\":\"");
+	textbuf_puts(&t, r->session);
+	textbuf_puts(&t, "\",\"request_id\":\"");
+	textbuf_puts(&t, r->request_id);
+	textbuf_puts(&t, "\",\"remote\":\"");
+	textbuf_puts(&t, r->remote);
+	textbuf_puts(&t, "\"}\n");
+	if (!t.full) {
+		fwrite(line, 1, (size_t)(t.p - line), stdout);
+		return;
+	}
+	/* A field longer than the buffer: no caller passes one, but... */
 	printf("{\"ts\":\"%s\",\"level\":\"info\",\"msg\":\"request\","
 	       "\"instance\":\"%s\",\"method\":\"%s\",\"route\":\"%s\","
 	       "\"status\":%d,\"dur_us\":%lld,\"bytes\":%zu,"

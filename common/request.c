@@ -36,9 +36,11 @@
 #include "log.h"
 #include "problem.h"
 #include "request.h"
+#include "textbuf.h"
 
 static const char *method_name(enum evhttp_cmd_type);
 static void set_request_id(struct request *);
+static void copy_string(char *, size_t, const char *);
 static int is_json_type(const char *);
 static void free_buffer(const void *, size_t, void *);
 
@@ -59,8 +61,7 @@ request_new(struct evhttp_request *req, struct api_ctx *ctx, size_t route)
 	rq->method = method_name(evhttp_request_get_command(req));
 	if ((evcon = evhttp_request_get_connection(req)) != NULL)
 		evhttp_connection_get_peer(evcon, &addr, &port);
-	snprintf(
-	    rq->remote, sizeof(rq->remote), "%s", addr != NULL ? addr : "-");
+	copy_string(rq->remote, sizeof(rq->remote), addr != NULL ? addr : "-");
 	set_request_id(rq);
 	ctx->inflight++;
 	return (rq);
@@ -255,6 +256,7 @@ static void
 set_request_id(struct request *rq)
 {
 	const char *id, *p;
+	struct textbuf t;
 
 	id = evhttp_find_header(
 	    evhttp_request_get_input_headers(rq->req), "X-Request-Id");
@@ -270,8 +272,22 @@ set_request_id(struct request *rq)
 			return;
 		}
 	}
-	snprintf(rq->id, sizeof(rq->id), "%.8s-%llu", rq->ctx->boot_id,
-	    (unsigned long long)++rq->ctx->seq);
+	/* "<first 8 of boot_id>-<seq>", without printf on every request. */
+	textbuf_init(&t, rq->id, sizeof(rq->id) - 1);
+	textbuf_put(&t, rq->ctx->boot_id, strnlen(rq->ctx->boot_id, 8));
+	textbuf_put(&t, "-", 1);
+	textbuf_put_int(&t, (int64_t)(++rq->ctx->seq & INT64_MAX));
+	*t.p = '\0';
+}
+
+/* strlcpy: as much of src as fits, always terminated. */
+static void
+copy_string(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 /* "application/json", optionally with parameters such as charset. */

@@ -24,7 +24,7 @@
  * gives.  tests/check_session_text.c and tests/fuzz/fuzz_session_text.c
  * compare the two.
  */
-#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -35,24 +35,15 @@
 #include "json_out.h"
 #include "session.h"
 #include "session_text.h"
-
-/* Where the document is written: a bounded buffer and a cursor. */
-struct text {
-	char *p;
-	char *end;
-	int full; /* something did not fit */
-};
+#include "textbuf.h"
 
 static int write_fast(
     const struct session *, const struct api_ctx *, char *, size_t, size_t *);
 static int write_slow(
     const struct session *, const struct api_ctx *, struct evbuffer *);
-static void put(struct text *, const char *, size_t);
-static void put_lit(struct text *, const char *);
-static int put_plain(struct text *, const char *);
-static void put_int(struct text *, int64_t);
-static void put_time(struct text *, int64_t);
-static void put_data(struct text *, const struct session *);
+static int put_plain(struct textbuf *, const char *);
+static void put_time(struct textbuf *, int64_t);
+static void put_data(struct textbuf *, const struct session *);
 
 int
 session_text_write(
@@ -86,47 +77,48 @@ static int
 write_fast(const struct session *s, const struct api_ctx *ctx, char *buf,
     size_t len, size_t *n)
 {
-	struct text t = { buf, buf + len, 0 };
+	struct textbuf t;
 	const char *sb = ctx->served_by_text;
 	size_t sblen;
 
 	if (sb == NULL || s->user == NULL || s->created_by == NULL)
 		return (-1);
-	put_lit(&t, "{\"user\":\"");
+	textbuf_init(&t, buf, len);
+	textbuf_puts(&t, "{\"user\":\"");
 	if (!put_plain(&t, s->user))
 		return (-1);
-	put_lit(&t, "\",\"counter\":");
-	put_int(&t, s->counter);
-	put_lit(&t, ",\"data\":");
+	textbuf_puts(&t, "\",\"counter\":");
+	textbuf_put_int(&t, s->counter);
+	textbuf_puts(&t, ",\"data\":");
 	put_data(&t, s);
-	put_lit(&t, ",\"created_at\":\"");
+	textbuf_puts(&t, ",\"created_at\":\"");
 	put_time(&t, s->created_at);
-	put_lit(&t, "\",\"updated_at\":\"");
+	textbuf_puts(&t, "\",\"updated_at\":\"");
 	put_time(&t, s->updated_at);
-	put_lit(&t, "\",\"expires_at\":\"");
+	textbuf_puts(&t, "\",\"expires_at\":\"");
 	put_time(&t, s->expires_at);
-	put_lit(&t, "\",\"created_by\":\"");
+	textbuf_puts(&t, "\",\"created_by\":\"");
 	if (!put_plain(&t, s->created_by))
 		return (-1);
-	put_lit(&t, "\",\"served_by\":");
+	textbuf_puts(&t, "\",\"served_by\":");
 	sblen = strlen(sb);
 	if (s->store_instance == NULL)
-		put(&t, sb, sblen);
+		textbuf_put(&t, sb, sblen);
 	else {
 		/* The constant object, with the store's name added last. */
-		put(&t, sb, sblen - 1);
-		put_lit(&t, ",\"store_instance\":\"");
+		textbuf_put(&t, sb, sblen - 1);
+		textbuf_puts(&t, ",\"store_instance\":\"");
 		if (!put_plain(&t, s->store_instance))
 			return (-1);
-		put_lit(&t, "\"}");
+		textbuf_puts(&t, "\"}");
 	}
 	if (s->token != NULL) {
-		put_lit(&t, ",\"token\":\"");
+		textbuf_puts(&t, ",\"token\":\"");
 		if (!put_plain(&t, s->token))
 			return (-1);
-		put_lit(&t, "\"");
+		textbuf_puts(&t, "\"");
 	}
-	put_lit(&t, "}");
+	textbuf_puts(&t, "}");
 	if (t.full)
 		return (-1);
 	*n = (size_t)(t.p - buf);
@@ -152,67 +144,34 @@ write_slow(
 	return (rc);
 }
 
-static void
-put(struct text *t, const char *src, size_t n)
-{
-	if (t->full || n > (size_t)(t->end - t->p)) {
-		t->full = 1;
-		return;
-	}
-	memcpy(t->p, src, n);
-	t->p += n;
-}
-
-static void
-put_lit(struct text *t, const char *lit)
-{
-	put(t, lit, strlen(lit));
-}
-
 /* Copy str when it is its own JSON encoding; 0 when it is not. */
 static int
-put_plain(struct text *t, const char *str)
+put_plain(struct textbuf *t, const char *str)
 {
 	if (!session_text_is_plain(str))
 		return (0);
-	put(t, str, strlen(str));
+	textbuf_put(t, str, strlen(str));
 	return (1);
 }
 
-/* As jansson writes a json_int_t: "%" JSON_INTEGER_FORMAT. */
 static void
-put_int(struct text *t, int64_t v)
-{
-	char digits[24], *d = digits + sizeof(digits);
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	do {
-		*--d = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--d = '-';
-	put(t, d, (size_t)(digits + sizeof(digits) - d));
-}
-
-static void
-put_time(struct text *t, int64_t ms)
+put_time(struct textbuf *t, int64_t ms)
 {
 	char when[CLOCK_RFC3339_MAX];
 
-	put_lit(t, clock_format_rfc3339(ms, when, sizeof(when)));
+	textbuf_puts(t, clock_format_rfc3339(ms, when, sizeof(when)));
 }
 
 /* The map's text as the store keeps it, or jansson's encoding of it. */
 static void
-put_data(struct text *t, const struct session *s)
+put_data(struct textbuf *t, const struct session *s)
 {
 	size_t n;
 
 	if (s->data_json != NULL)
-		put_lit(t, s->data_json);
+		textbuf_puts(t, s->data_json);
 	else if (s->data == NULL)
-		put_lit(t, "{}");
+		textbuf_puts(t, "{}");
 	else if (!t->full) {
 		n = json_dumpb(
 		    s->data, t->p, (size_t)(t->end - t->p), JSON_COMPACT);

@@ -29,7 +29,7 @@ capture(void)
 static json_t *
 line(int n)
 {
-	char buf[4096];
+	char buf[8192];
 	FILE *f;
 	json_t *doc = NULL;
 
@@ -74,12 +74,46 @@ START_TEST(test_json_fields)
 	    json_integer_value(json_object_get(doc, "status")), 200);
 	ck_assert_str_eq(
 	    json_string_value(json_object_get(doc, "session")), "hit");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(doc, "method")), "GET");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(doc, "dur_us")), 42);
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "bytes")), 10);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(doc, "request_id")), "req-1");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(doc, "remote")), "127.0.0.1");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(doc, "instance")), "inst-1");
 	json_decref(doc);
 	doc = line(2);
 	ck_assert_str_eq(
 	    json_string_value(json_object_get(doc, "addr")), "[::1]:80");
 	json_decref(doc);
 	unlink(path);
+}
+END_TEST
+
+/* A field longer than the line buffer still gives one whole line. */
+START_TEST(test_request_line_long)
+{
+	static char remote[3000];
+	struct log_request r = { "POST", "/api/sessions", 201, -1, 0, "none",
+		"req-2", remote };
+	json_t *doc;
+
+	memset(remote, 'r', sizeof(remote) - 1);
+	capture();
+	log_init(LOG_LEVEL_INFO, LOG_FORMAT_JSON, "inst-1");
+	log_request(&r);
+	doc = line(0);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_uint_eq(
+	    strlen(json_string_value(json_object_get(doc, "remote"))),
+	    sizeof(remote) - 1);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(doc, "dur_us")), -1);
+	json_decref(doc);
 }
 END_TEST
 
@@ -129,6 +163,7 @@ log_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_json_fields);
+	tcase_add_test(tc, test_request_line_long);
 	tcase_add_test(tc, test_levels);
 	tcase_add_test(tc, test_text_and_parse);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,63 @@
+/*
+ * textbuf.h - append text to a fixed buffer without printf.
+ *
+ * For the two lines written on every request (the session document and
+ * the JSON log line), where printf's format parsing cost more than the
+ * rest of the line.  Appending past the end sets full and writes nothing
+ * more: the caller checks full once at the end and takes its slow path.
+ */
+#ifndef STATELAB_COMMON_TEXTBUF_H
+#define STATELAB_COMMON_TEXTBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+struct textbuf {
+	char *p;   /* next byte to write */
+	char *end; /* one past the buffer */
+	int full;  /* something did not fit */
+};
+
+static inline void
+textbuf_init(struct textbuf *t, char *buf, size_t len)
+{
+	t->p = buf;
+	t->end = buf + len;
+	t->full = 0;
+}
+
+static inline void
+textbuf_put(struct textbuf *t, const char *src, size_t n)
+{
+	if (t->full || n > (size_t)(t->end - t->p)) {
+		t->full = 1;
+		return;
+	}
+	memcpy(t->p, src, n);
+	t->p += n;
+}
+
+static inline void
+textbuf_puts(struct textbuf *t, const char *s)
+{
+	textbuf_put(t, s, strlen(s));
+}
+
+/* v in decimal, as printf's "%lld" writes it. */
+static inline void
+textbuf_put_int(struct textbuf *t, int64_t v)
+{
+	char digits[24], *d = digits + sizeof(digits);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--d = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--d = '-';
+	textbuf_put(t, d, (size_t)(digits + sizeof(digits) - d));
+}
+
+#endif /* STATELAB_COMMON_TEXTBUF_H */
