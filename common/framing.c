@@ -70,23 +70,31 @@ framing_check(const struct evkeyvalq *headers, const char **why)
 	return (0);
 }
 
-/* RFC 9110 5.6.2: 1*tchar. */
+/*
+ * RFC 9110 5.6.2: 1*tchar.  Checked for every header name of every
+ * request, so letters and digits are compared, not looked up (strspn
+ * builds its table on each call).
+ */
 static int
 is_token(const char *s)
 {
-	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
-	                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                            "abcdefghijklmnopqrstuvwxyz";
-	size_t n = strspn(s, tchar);
+	const unsigned char *p = (const unsigned char *)s;
 
-	return (n > 0 && s[n] == '\0');
+	for (; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		        (*p >= '0' && *p <= '9') ||
+		        strchr("!#$%&'*+-.^_`|~", *p) != NULL))
+			return (0);
+	return (p != (const unsigned char *)s);
 }
 
 /* RFC 9110 8.6: 1*DIGIT. */
 static int
 is_digits(const char *s)
 {
-	size_t n = strspn(s, "0123456789");
+	const char *p;
 
-	return (n > 0 && s[n] == '\0');
+	for (p = s; *p >= '0' && *p <= '9'; p++)
+		continue;
+	return (p != s && *p == '\0');
 }
