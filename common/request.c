@@ -33,6 +33,7 @@
 #include "api.h"
 #include "clock.h"
 #include "config.h"
+#include "evmem.h"
 #include "log.h"
 #include "problem.h"
 #include "request.h"
@@ -126,7 +127,7 @@ request_send(struct request *rq, int status, const char *content_type,
 	metrics_request(rq->route, rq->method, status, line.dur_us);
 
 	free(rq->token);
-	free(rq->key);
+	evmem_free(rq->key); /* evhttp_uridecode's */
 	json_decref(rq->body);
 	free(rq);
 	if (--ctx->inflight == 0 && ctx->on_idle != NULL)

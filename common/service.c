@@ -20,6 +20,7 @@
 #include "api.h"
 #include "clock.h"
 #include "config.h"
+#include "evmem.h"
 #include "json_out.h"
 #include "log.h"
 #include "metrics.h"
@@ -44,6 +45,8 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 	int64_t t0;
 	int code = 1;
 
+	/* Before config_load: it parses URLs with libevent. */
+	evmem_install();
 	memset(&ctx, 0, sizeof(ctx));
 	switch (config_load(
 	    &cfg, desc->service, argc, argv, stdout, err, sizeof(err))) {
@@ -107,6 +110,7 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 	event_base_free(ctx.base);
 	config_free(&cfg);
 	libevent_global_shutdown();
+	evmem_trim();
 	return (0);
 }
 

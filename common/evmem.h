@@ -1,0 +1,34 @@
+/*
+ * evmem.h - libevent's allocations, kept on free lists by size.
+ */
+#ifndef STATELAB_COMMON_EVMEM_H
+#define STATELAB_COMMON_EVMEM_H
+
+#include <stddef.h>
+
+#define EVMEM_KEEP 512 /* freed blocks kept per size class at most */
+
+/*
+ * Give libevent this allocator.  Call it first, before anything touches
+ * libevent (config_load parses URLs with it); later calls do nothing.
+ */
+void evmem_install(void);
+
+/*
+ * Free a string libevent returned for the caller to free
+ * (evhttp_uridecode): it came from this allocator once installed.
+ */
+void evmem_free(void *p);
+
+/* The allocator itself, for tests: malloc, realloc and free. */
+void *evmem_alloc(size_t n);
+void *evmem_resize(void *p, size_t n);
+void evmem_release(void *p);
+
+/* Blocks waiting on the lists now. */
+size_t evmem_cached(void);
+
+/* Give every waiting block back to malloc (at exit). */
+void evmem_trim(void);
+
+#endif /* STATELAB_COMMON_EVMEM_H */

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/*
+ * check_evmem.c - tests for common/evmem.c: blocks of every size keep
+ * their contents through resize, freed blocks are reused up to the
+ * limit, and trimming empties the lists.  The allocator is called
+ * directly (installing it would have to come before any libevent call
+ * in this process); the binaries install it, and the e2e tests and
+ * `make asan` run them.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "check_suites.h"
+#include "evmem.h"
+
+START_TEST(test_sizes_and_alignment)
+{
+	const size_t sizes[] = { 0, 1, 31, 32, 33, 64, 100, 1024, 1025, 4096,
+		8191, 8192, 8193, 100000 };
+	void *p[sizeof(sizes) / sizeof(sizes[0])];
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		ck_assert_ptr_nonnull(p[i] = evmem_alloc(sizes[i]));
+		ck_assert_uint_eq((uintptr_t)p[i] % 16, 0);
+		memset(p[i], (int)i, sizes[i]);
+	}
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		evmem_release(p[i]);
+	evmem_release(NULL);
+	evmem_trim();
+	ck_assert_uint_eq(evmem_cached(), 0);
+}
+END_TEST
+
+START_TEST(test_reuse_up_to_the_limit)
+{
+	void *a, *b;
+	void *many[EVMEM_KEEP + 10];
+	size_t i;
+
+	evmem_trim();
+	a = evmem_alloc(40);
+	evmem_release(a);
+	ck_assert_uint_eq(evmem_cached(), 1);
+	b = evmem_alloc(60); /* same class: 64 bytes */
+	ck_assert_ptr_eq(a, b);
+	ck_assert_uint_eq(evmem_cached(), 0);
+	evmem_release(b);
+	/* Large blocks are never kept. */
+	evmem_release(evmem_alloc(20000));
+	ck_assert_uint_eq(evmem_cached(), 1);
+	for (i = 0; i < EVMEM_KEEP + 10; i++)
+		ck_assert_ptr_nonnull(many[i] = evmem_alloc(100));
+	for (i = 0; i < EVMEM_KEEP + 10; i++)
+		evmem_release(many[i]);
+	ck_assert_uint_eq(evmem_cached(), EVMEM_KEEP + 1);
+	evmem_trim();
+	ck_assert_uint_eq(evmem_cached(), 0);
+}
+END_TEST
+
+START_TEST(test_resize_keeps_contents)
+{
+	unsigned char *p, *q;
+	size_t n, i;
+
+	p = evmem_resize(NULL, 10);
+	ck_assert_ptr_nonnull(p);
+	memset(p, 0xab, 10);
+	/* Grow through every class and into a large block, and back. */
+	for (n = 16; n <= 65536; n *= 2) {
+		q = evmem_resize(p, n);
+		ck_assert_ptr_nonnull(q);
+		for (i = 0; i < 10; i++)
+			ck_assert_uint_eq(q[i], 0xab);
+		memset(q + 10, 0xcd, n - 10);
+		p = q;
+	}
+	q = evmem_resize(p, 70000); /* large to large */
+	ck_assert_ptr_nonnull(q);
+	ck_assert_uint_eq(q[65535], 0xcd);
+	p = evmem_resize(q, 20); /* large to small */
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p[0], 0xab);
+	ck_assert_uint_eq(p[19], 0xcd);
+	q = evmem_resize(p, 30); /* fits its block: the same block */
+	ck_assert_ptr_eq(p, q);
+	evmem_release(q);
+	evmem_trim();
+}
+END_TEST
+
+START_TEST(test_free_before_install)
+{
+	/* Not installed in this process: evmem_free is free(). */
+	evmem_free(malloc(10));
+	evmem_free(NULL);
+}
+END_TEST
+
+Suite *
+evmem_suite(void)
+{
+	Suite *s = suite_create("evmem");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_sizes_and_alignment);
+	tcase_add_test(tc, test_reuse_up_to_the_limit);
+	tcase_add_test(tc, test_resize_keeps_contents);
+	tcase_add_test(tc, test_free_before_install);
+	suite_add_tcase(s, tc);
+	return (s);
+}
