@@ -52,8 +52,11 @@
  * Every statement is prepared once at open from sql_text[] and bound:
  * SQL is never built from input.  A write changes its row and queues its
  * completion for the COMMIT at the end of the loop turn (sqlite_commit.c);
- * a read answers at once.  Every use slides the TTL (expires_at, in the
- * same UPDATE ... RETURNING that reads the row); a read's TTL update is
+ * a read answers at once.  Every operation reads its row with one
+ * point SELECT, decides in C, and writes with a plain UPDATE (never
+ * UPDATE ... RETURNING, whose ephemeral table cost more than the rest).
+ * Every use slides the TTL (expires_at); a read does so only if the row
+ * was last used TOUCH_GRACE_MS ago or more, and its TTL update is
  * committed with the next write, or by the sweep within a second.  The
  * sweep deletes expired rows SWEEP_BATCH at a time, oldest first.  While the
  * file cannot be written (disk full, read-only, I/O errors), writes complete
@@ -110,22 +113,15 @@ static const char *const sql_text[S_NSTMT] = {
 	             "created_at, updated_at, expires_at, created_by) "
 	             "VALUES (?1, ?2, 0, NULL, ?3, ?3, ?4, ?5)",
 	/*
-	 * A use slides the TTL; an expired row is not revived.  A row used
-	 * less than TOUCH_GRACE_MS ago is left alone (?4): a burst of reads
-	 * must not turn into a burst of writes, each rewriting the row and
-	 * its index entry.  ss_get() then answers from a plain SELECT.
+	 * A use slides the TTL.  Plain UPDATEs, without RETURNING: SQLite
+	 * gathers RETURNING rows in an ephemeral table that it opens, fills
+	 * and frees on every run, which tripled the cost of a write.  The
+	 * row is read first (S_LOOKUP), so the new values are known here.
 	 */
 	[S_TOUCH] = "UPDATE sessions SET updated_at = ?2, expires_at = ?3 "
-	            "WHERE token = ?1 AND expires_at > ?2 AND updated_at <= ?4 "
-	            "RETURNING " COLS,
-	/*
-	 * SQLite turns an integer overflow into a REAL, so the guard is in
-	 * the WHERE clause: ?5..?6 is the range where counter + ?2 fits.
-	 */
-	[S_INCR] = "UPDATE sessions SET counter = counter + ?2, "
-	           "updated_at = ?3, expires_at = ?4 WHERE token = ?1 AND "
-	           "expires_at > ?3 AND counter BETWEEN ?5 AND ?6 "
-	           "RETURNING " COLS,
+	            "WHERE token = ?1",
+	[S_INCR] = "UPDATE sessions SET counter = ?2, updated_at = ?3, "
+	           "expires_at = ?4 WHERE token = ?1",
 	[S_LOOKUP] = "SELECT " COLS " FROM sessions WHERE token = ?1",
 	[S_SET_DATA] = "UPDATE sessions SET data = ?2, updated_at = ?3, "
 	               "expires_at = ?4 WHERE token = ?1",
@@ -311,33 +307,44 @@ ss_get(void *impl, const char *token, store_done_fn done, void *arg)
 	struct sqlite_store *ss = impl;
 	sqlite3_stmt *st = ss->stmt[S_TOUCH];
 	struct sqlite_row r;
-	enum store_rc src = STORE_UNAVAIL;
+	enum store_rc src;
 	int64_t now;
 	int rc;
 
 	if (op_start(ss, token, done, arg) == -1)
 		return;
 	now = ss->now_ms();
-	sqlite3_bind_text(st, 1, token, TOKEN_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, now + ss->ttl_ms);
-	sqlite3_bind_int64(st, 4, now - TOUCH_GRACE_MS);
-	if ((rc = step(ss, S_TOUCH)) == SQLITE_ROW) {
-		read_row(st, &r);
-		sqlite3_reset(st);
-		/* A TTL update alone is not a client write: answer now. */
-		sqlite_commit_finish(ss->tx, done, arg, STORE_OK, NULL, &r);
-	} else if (rc != SQLITE_DONE ||
-	    (src = lookup(ss, token, now, &r, &rc)) == STORE_UNAVAIL) {
-		sqlite_commit_fail(ss->tx, rc, done, arg);
-		return;
-	} else
-		/* Used just now, unknown, or expired: nothing was written. */
-		sqlite_commit_finish(
-		    ss->tx, done, arg, src, NULL, src == STORE_OK ? &r : NULL);
+	if ((src = lookup(ss, token, now, &r, &rc)) == STORE_UNAVAIL)
+		goto failed;
+	/*
+	 * A row used less than TOUCH_GRACE_MS ago is left alone: a burst of
+	 * reads must not turn into a burst of writes, each rewriting the
+	 * row and its index entry.  A TTL update alone is not a client
+	 * write (no sqlite_commit_dirty): the read answers now.
+	 */
+	if (src == STORE_OK && r.updated_at <= now - TOUCH_GRACE_MS) {
+		sqlite3_bind_text(st, 1, token, TOKEN_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int64(st, 3, now + ss->ttl_ms);
+		if ((rc = step(ss, S_TOUCH)) != SQLITE_DONE)
+			goto failed;
+		r.updated_at = now;
+		r.expires_at = now + ss->ttl_ms;
+	}
+	sqlite_commit_finish(
+	    ss->tx, done, arg, src, NULL, src == STORE_OK ? &r : NULL);
 	sqlite_commit_end(ss->tx);
+	return;
+failed:
+	if (src == STORE_OK)
+		json_decref(r.data);
+	sqlite_commit_fail(ss->tx, rc, done, arg);
 }
 
+/*
+ * Read the row, add in C, write it back: one writer and one transaction
+ * make the pair atomic, and the reply needs the row anyway.
+ */
 static void
 ss_incr(
     void *impl, const char *token, int64_t by, store_done_fn done, void *arg)
@@ -345,36 +352,44 @@ ss_incr(
 	struct sqlite_store *ss = impl;
 	sqlite3_stmt *st = ss->stmt[S_INCR];
 	struct sqlite_row r;
-	enum store_rc src = STORE_UNAVAIL;
+	enum store_rc src;
 	int64_t now;
 	int rc;
 
 	if (op_start(ss, token, done, arg) == -1)
 		return;
 	now = ss->now_ms();
-	sqlite3_bind_text(st, 1, token, TOKEN_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, by);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, now + ss->ttl_ms);
-	/* counter + by fits in 64 bits exactly when counter is in here. */
-	sqlite3_bind_int64(st, 5, by >= 0 ? INT64_MIN : INT64_MIN - by);
-	sqlite3_bind_int64(st, 6, by >= 0 ? INT64_MAX - by : INT64_MAX);
-	if ((rc = step(ss, S_INCR)) == SQLITE_ROW) {
-		read_row(st, &r);
-		sqlite3_reset(st);
-		sqlite_commit_dirty(ss->tx);
-		sqlite_commit_finish(ss->tx, done, arg, STORE_OK, NULL, &r);
-	} else if (rc != SQLITE_DONE ||
-	    (src = lookup(ss, token, now, NULL, &rc)) == STORE_UNAVAIL) {
-		sqlite_commit_fail(ss->tx, rc, done, arg);
-		return;
-	} else if (src == STORE_OK) {
-		/* The row is live, so the range guard refused it. */
+	if ((src = lookup(ss, token, now, &r, &rc)) == STORE_UNAVAIL)
+		goto failed;
+	if (src != STORE_OK) {
+		sqlite_commit_finish(ss->tx, done, arg, src, NULL, NULL);
+		goto end;
+	}
+	/* counter + by must fit in 64 bits: SQLite would make it a REAL. */
+	if (by >= 0 ? r.counter > INT64_MAX - by : r.counter < INT64_MIN - by) {
+		json_decref(r.data);
 		sqlite_commit_finish(ss->tx, done, arg, STORE_INVALID,
 		    "the counter would overflow a signed 64-bit integer", NULL);
-	} else
-		sqlite_commit_finish(ss->tx, done, arg, src, NULL, NULL);
+		goto end;
+	}
+	r.counter += by;
+	r.updated_at = now;
+	r.expires_at = now + ss->ttl_ms;
+	sqlite3_bind_text(st, 1, token, TOKEN_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r.counter);
+	sqlite3_bind_int64(st, 3, r.updated_at);
+	sqlite3_bind_int64(st, 4, r.expires_at);
+	if ((rc = step(ss, S_INCR)) != SQLITE_DONE) {
+		json_decref(r.data);
+		goto failed;
+	}
+	sqlite_commit_dirty(ss->tx);
+	sqlite_commit_finish(ss->tx, done, arg, STORE_OK, NULL, &r);
+end:
 	sqlite_commit_end(ss->tx);
+	return;
+failed:
+	sqlite_commit_fail(ss->tx, rc, done, arg);
 }
 
 static void

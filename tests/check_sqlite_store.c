@@ -13,7 +13,8 @@
  *   "commit"  group commit: writes of one loop turn complete together,
  *             after their COMMIT, exactly once, even when a callback
  *             starts the next operation; reads commit nothing of their
- *             own; close commits the rest; the sweep works in batches
+ *             own, and slide the TTL at most once a second; close
+ *             commits the rest; the sweep works in batches
  *
  * A crash is a forked child that SIGKILLs itself without closing the
  * store; a second process is a forked child too.  Children report through their
@@ -704,6 +705,55 @@ START_TEST(test_reads_ride_along)
 }
 END_TEST
 
+/*
+ * A read slides the TTL only when the row was last used a second ago or
+ * more (TOUCH_GRACE_MS): a burst of reads writes the row once.  Within
+ * the grace it reports the row as stored; the slide it made is durable.
+ */
+START_TEST(test_read_touch_grace)
+{
+	struct session_store *st;
+	struct store_result r;
+	char tok[TOKEN_BUF];
+	int64_t t0, t1;
+
+	setup();
+	st = must_open();
+	login(st, "alice", tok);
+	t0 = test_now;
+	test_now += 500;
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.updated_at, t0);
+	ck_assert_int_eq(r.expires_at, t0 + 60000);
+	test_now += 500;
+	t1 = test_now;
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.updated_at, t1);
+	ck_assert_int_eq(r.expires_at, t1 + 60000);
+	test_now += 999;
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.updated_at, t1);
+	/* A write always slides it, and reports what it wrote. */
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 2, &r), STORE_OK);
+	ck_assert_int_eq(r.counter, 2);
+	ck_assert_int_eq(r.updated_at, test_now);
+	ck_assert_int_eq(r.expires_at, test_now + 60000);
+	test_now += 1000;
+	t1 = test_now;
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.expires_at, t1 + 60000);
+	session_store_close(st);
+	/* The last slide was committed at close: a new process sees it. */
+	st = must_open();
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.updated_at, t1);
+	ck_assert_int_eq(r.expires_at, t1 + 60000);
+	ck_assert_int_eq(r.counter, 2);
+	session_store_close(st);
+	teardown();
+}
+END_TEST
+
 START_TEST(test_close_commits_pending)
 {
 	struct session_store *st;
@@ -785,6 +835,7 @@ sqlite_store_suite(void)
 	tcase_add_test(tc, test_group_commit);
 	tcase_add_test(tc, test_callback_starts_next_operation);
 	tcase_add_test(tc, test_reads_ride_along);
+	tcase_add_test(tc, test_read_touch_grace);
 	tcase_add_test(tc, test_close_commits_pending);
 	tcase_add_test(tc, test_sweep_in_batches);
 	tcase_set_timeout(tc, 20);
