@@ -175,6 +175,7 @@ static int step(struct sqlite_store *, enum stmt_id);
 static enum store_rc lookup(
     struct sqlite_store *, const char *, int64_t, struct sqlite_row *, int *);
 static void read_row(sqlite3_stmt *, struct sqlite_row *);
+static void copy_text(sqlite3_stmt *, int, char *, size_t);
 static void reload_count(void *);
 static void log_opened(const struct sqlite_store *);
 static void free_store(struct sqlite_store *);
@@ -698,11 +699,8 @@ read_row(sqlite3_stmt *st, struct sqlite_row *r)
 	json_error_t jerr;
 
 	memset(r, 0, sizeof(*r));
-	text = (const char *)sqlite3_column_text(st, C_USER);
-	snprintf(r->user, sizeof(r->user), "%s", text != NULL ? text : "");
-	text = (const char *)sqlite3_column_text(st, C_BY);
-	snprintf(r->created_by, sizeof(r->created_by), "%s",
-	    text != NULL ? text : "");
+	copy_text(st, C_USER, r->user, sizeof(r->user));
+	copy_text(st, C_BY, r->created_by, sizeof(r->created_by));
 	r->counter = sqlite3_column_int64(st, C_COUNTER);
 	r->created_at = sqlite3_column_int64(st, C_CREATED);
 	r->updated_at = sqlite3_column_int64(st, C_UPDATED);
@@ -719,6 +717,23 @@ read_row(sqlite3_stmt *st, struct sqlite_row *r)
 	          "answering {}");
 	json_decref(r->data);
 	r->data = NULL;
+}
+
+/* Column col of st's row into dst, cut to size - 1 bytes (NULL: ""). */
+static void
+copy_text(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const unsigned char *text;
+	size_t n;
+
+	/* sqlite3_column_bytes() after _text(): the length of that text. */
+	if ((text = sqlite3_column_text(st, col)) == NULL)
+		n = 0;
+	else if ((n = (size_t)sqlite3_column_bytes(st, col)) >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, text, n);
+	dst[n] = '\0';
 }
 
 /* After a rollback: the committed count, from the triggers' row. */
