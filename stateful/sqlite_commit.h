@@ -27,6 +27,7 @@ struct sqlite_row {
 	int64_t created_at; /* ms since the epoch */
 	int64_t updated_at;
 	int64_t expires_at;
+	int64_t sweep_at;    /* the store's own: not reported */
 	struct json_t *data; /* owned; NULL = {} */
 };
 

@@ -12,7 +12,7 @@
 
 struct sqlite3;
 
-#define SQLITE_FILE_SCHEMA_VERSION 1 /* what migrations[] reach */
+#define SQLITE_FILE_SCHEMA_VERSION 2 /* what migrations[] reach */
 
 /* What the file says about itself at open, from its meta row. */
 struct sqlite_file_meta {

@@ -9,7 +9,7 @@
  * sqlite_commit.c runs the group commit, and this one holds the session
  * operations and the SQL they run.
  *
- * Schema (user_version 1; created by migrations[] in sqlite_file.c):
+ * Schema (user_version 2; created by migrations[] in sqlite_file.c):
  *
  *   meta     (id = 1, created_at, generation, opened_at, probed_at,
  *             sessions)  -- one row; times in ms.  generation counts the
@@ -18,8 +18,21 @@
  *             where count(*) took 15 ms warm and 130 ms from a cold cache
  *   sessions (token TEXT PRIMARY KEY, user, counter INTEGER, data TEXT
  *             (a JSON object; NULL = {}), created_at, updated_at,
- *             expires_at, created_by) WITHOUT ROWID
- *   sessions_expiry ON sessions (expires_at)  -- the sweep walks it
+ *             sweep_at, created_by, expires_at (NULL = sweep_at))
+ *             WITHOUT ROWID
+ *   sessions_expiry ON sessions (sweep_at)  -- the sweep walks it
+ *
+ * Expiry: expires_at is exact and every use rewrites it; sweep_at is a
+ * lower bound of it (sweep_at <= expires_at) that only create and the
+ * sweep write.  So the index is not touched by a use: rewriting an entry
+ * of an index on expires_at moved it to the index's end and split a page
+ * every few writes, a third of the cost of a write.  The sweep deletes
+ * the due rows (sweep_at <= now) that have expired and moves sweep_at of
+ * the others up to their expires_at: a session in use is re-indexed once
+ * per TTL, not once per use.  A use that would leave expires_at below
+ * sweep_at (a shorter --session-ttl than the row was created with, or a
+ * clock stepped back) lowers sweep_at too: keep_sweep_bound(), the one
+ * case in which a use moves the index entry.
  *
  * PRAGMAs and why:
  *   locking_mode=EXCLUSIVE  the lock rule below; also no -shm file and no
@@ -52,8 +65,11 @@
  * Every statement is prepared once at open from sql_text[] and bound:
  * SQL is never built from input.  A write changes its row and queues its
  * completion for the COMMIT at the end of the loop turn (sqlite_commit.c);
- * a read answers at once.  Every use slides the TTL (expires_at, in the
- * same UPDATE ... RETURNING that reads the row); a read's TTL update is
+ * a read answers at once.  Every operation reads its row with one
+ * point SELECT, decides in C, and writes with a plain UPDATE (never
+ * UPDATE ... RETURNING, whose ephemeral table cost more than the rest).
+ * Every use slides the TTL (expires_at); a read does so only if the row
+ * was last used TOUCH_GRACE_MS ago or more, and its TTL update is
  * committed with the next write, or by the sweep within a second.  The
  * sweep deletes expired rows SWEEP_BATCH at a time, oldest first.  While the
  * file cannot be written (disk full, read-only, I/O errors), writes complete
@@ -86,10 +102,20 @@
 #define TOUCH_GRACE_MS 1000
 
 /* The columns every session read returns, in this order. */
-#define COLS \
-	"user, counter, data, created_at, updated_at, expires_at, created_by"
+#define COLS                                            \
+	"user, counter, data, created_at, updated_at, " \
+	"coalesce(expires_at, sweep_at), created_by, sweep_at"
 
-enum col { C_USER, C_COUNTER, C_DATA, C_CREATED, C_UPDATED, C_EXPIRES, C_BY };
+enum col {
+	C_USER,
+	C_COUNTER,
+	C_DATA,
+	C_CREATED,
+	C_UPDATED,
+	C_EXPIRES,
+	C_BY,
+	C_SWEEP
+};
 
 enum stmt_id {
 	S_INSERT,
@@ -99,6 +125,8 @@ enum stmt_id {
 	S_SET_DATA,
 	S_DELETE,
 	S_SWEEP,
+	S_RESWEEP,
+	S_SWEEP_AT,
 	S_PROBE,
 	S_COUNT,
 	S_NSTMT
@@ -107,33 +135,33 @@ enum stmt_id {
 /* Every statement the store runs; prepared once at open. */
 static const char *const sql_text[S_NSTMT] = {
 	[S_INSERT] = "INSERT INTO sessions (token, user, counter, data, "
-	             "created_at, updated_at, expires_at, created_by) "
-	             "VALUES (?1, ?2, 0, NULL, ?3, ?3, ?4, ?5)",
+	             "created_at, updated_at, sweep_at, expires_at, "
+	             "created_by) VALUES (?1, ?2, 0, NULL, ?3, ?3, ?4, ?4, ?5)",
 	/*
-	 * A use slides the TTL; an expired row is not revived.  A row used
-	 * less than TOUCH_GRACE_MS ago is left alone (?4): a burst of reads
-	 * must not turn into a burst of writes, each rewriting the row and
-	 * its index entry.  ss_get() then answers from a plain SELECT.
+	 * A use slides the TTL.  Plain UPDATEs, without RETURNING: SQLite
+	 * gathers RETURNING rows in an ephemeral table that it opens, fills
+	 * and frees on every run, which tripled the cost of a write.  The
+	 * row is read first (S_LOOKUP), so the new values are known here.
 	 */
 	[S_TOUCH] = "UPDATE sessions SET updated_at = ?2, expires_at = ?3 "
-	            "WHERE token = ?1 AND expires_at > ?2 AND updated_at <= ?4 "
-	            "RETURNING " COLS,
-	/*
-	 * SQLite turns an integer overflow into a REAL, so the guard is in
-	 * the WHERE clause: ?5..?6 is the range where counter + ?2 fits.
-	 */
-	[S_INCR] = "UPDATE sessions SET counter = counter + ?2, "
-	           "updated_at = ?3, expires_at = ?4 WHERE token = ?1 AND "
-	           "expires_at > ?3 AND counter BETWEEN ?5 AND ?6 "
-	           "RETURNING " COLS,
+	            "WHERE token = ?1",
+	[S_INCR] = "UPDATE sessions SET counter = ?2, updated_at = ?3, "
+	           "expires_at = ?4 WHERE token = ?1",
 	[S_LOOKUP] = "SELECT " COLS " FROM sessions WHERE token = ?1",
 	[S_SET_DATA] = "UPDATE sessions SET data = ?2, updated_at = ?3, "
 	               "expires_at = ?4 WHERE token = ?1",
 	[S_DELETE] = "DELETE FROM sessions WHERE token = ?1",
 	/* The oldest first, through sessions_expiry, a batch at a time. */
 	[S_SWEEP] = "DELETE FROM sessions WHERE token IN (SELECT token FROM "
-	            "sessions WHERE expires_at <= ?1 ORDER BY expires_at "
+	            "sessions WHERE sweep_at <= ?1 AND "
+	            "coalesce(expires_at, sweep_at) <= ?1 ORDER BY sweep_at "
 	            "LIMIT ?2)",
+	/* Due rows that were used since: look again when they expire. */
+	[S_RESWEEP] =
+	    "UPDATE sessions SET sweep_at = expires_at WHERE token IN "
+	    "(SELECT token FROM sessions WHERE sweep_at <= ?1 AND "
+	    "expires_at > ?1 ORDER BY sweep_at LIMIT ?2)",
+	[S_SWEEP_AT] = "UPDATE sessions SET sweep_at = ?2 WHERE token = ?1",
 	[S_PROBE] = "UPDATE meta SET probed_at = ?1 WHERE id = 1",
 	[S_COUNT] = "SELECT sessions FROM meta WHERE id = 1",
 };
@@ -179,6 +207,9 @@ static int step(struct sqlite_store *, enum stmt_id);
 static enum store_rc lookup(
     struct sqlite_store *, const char *, int64_t, struct sqlite_row *, int *);
 static void read_row(sqlite3_stmt *, struct sqlite_row *);
+static int keep_sweep_bound(
+    struct sqlite_store *, const char *, const struct sqlite_row *);
+static void copy_text(sqlite3_stmt *, int, char *, size_t);
 static void reload_count(void *);
 static void log_opened(const struct sqlite_store *);
 static void free_store(struct sqlite_store *);
@@ -311,33 +342,45 @@ ss_get(void *impl, const char *token, store_done_fn done, void *arg)
 	struct sqlite_store *ss = impl;
 	sqlite3_stmt *st = ss->stmt[S_TOUCH];
 	struct sqlite_row r;
-	enum store_rc src = STORE_UNAVAIL;
+	enum store_rc src;
 	int64_t now;
 	int rc;
 
 	if (op_start(ss, token, done, arg) == -1)
 		return;
 	now = ss->now_ms();
-	sqlite3_bind_text(st, 1, token, TOKEN_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, now + ss->ttl_ms);
-	sqlite3_bind_int64(st, 4, now - TOUCH_GRACE_MS);
-	if ((rc = step(ss, S_TOUCH)) == SQLITE_ROW) {
-		read_row(st, &r);
-		sqlite3_reset(st);
-		/* A TTL update alone is not a client write: answer now. */
-		sqlite_commit_finish(ss->tx, done, arg, STORE_OK, NULL, &r);
-	} else if (rc != SQLITE_DONE ||
-	    (src = lookup(ss, token, now, &r, &rc)) == STORE_UNAVAIL) {
-		sqlite_commit_fail(ss->tx, rc, done, arg);
-		return;
-	} else
-		/* Used just now, unknown, or expired: nothing was written. */
-		sqlite_commit_finish(
-		    ss->tx, done, arg, src, NULL, src == STORE_OK ? &r : NULL);
+	if ((src = lookup(ss, token, now, &r, &rc)) == STORE_UNAVAIL)
+		goto failed;
+	/*
+	 * A row used less than TOUCH_GRACE_MS ago is left alone: a burst of
+	 * reads must not turn into a burst of writes, each rewriting the
+	 * row and its index entry.  A TTL update alone is not a client
+	 * write (no sqlite_commit_dirty): the read answers now.
+	 */
+	if (src == STORE_OK && r.updated_at <= now - TOUCH_GRACE_MS) {
+		sqlite3_bind_text(st, 1, token, TOKEN_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int64(st, 3, now + ss->ttl_ms);
+		r.updated_at = now;
+		r.expires_at = now + ss->ttl_ms;
+		if ((rc = step(ss, S_TOUCH)) != SQLITE_DONE ||
+		    (rc = keep_sweep_bound(ss, token, &r)) != SQLITE_DONE)
+			goto failed;
+	}
+	sqlite_commit_finish(
+	    ss->tx, done, arg, src, NULL, src == STORE_OK ? &r : NULL);
 	sqlite_commit_end(ss->tx);
+	return;
+failed:
+	if (src == STORE_OK)
+		json_decref(r.data);
+	sqlite_commit_fail(ss->tx, rc, done, arg);
 }
 
+/*
+ * Read the row, add in C, write it back: one writer and one transaction
+ * make the pair atomic, and the reply needs the row anyway.
+ */
 static void
 ss_incr(
     void *impl, const char *token, int64_t by, store_done_fn done, void *arg)
@@ -345,36 +388,45 @@ ss_incr(
 	struct sqlite_store *ss = impl;
 	sqlite3_stmt *st = ss->stmt[S_INCR];
 	struct sqlite_row r;
-	enum store_rc src = STORE_UNAVAIL;
+	enum store_rc src;
 	int64_t now;
 	int rc;
 
 	if (op_start(ss, token, done, arg) == -1)
 		return;
 	now = ss->now_ms();
-	sqlite3_bind_text(st, 1, token, TOKEN_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, by);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, now + ss->ttl_ms);
-	/* counter + by fits in 64 bits exactly when counter is in here. */
-	sqlite3_bind_int64(st, 5, by >= 0 ? INT64_MIN : INT64_MIN - by);
-	sqlite3_bind_int64(st, 6, by >= 0 ? INT64_MAX - by : INT64_MAX);
-	if ((rc = step(ss, S_INCR)) == SQLITE_ROW) {
-		read_row(st, &r);
-		sqlite3_reset(st);
-		sqlite_commit_dirty(ss->tx);
-		sqlite_commit_finish(ss->tx, done, arg, STORE_OK, NULL, &r);
-	} else if (rc != SQLITE_DONE ||
-	    (src = lookup(ss, token, now, NULL, &rc)) == STORE_UNAVAIL) {
-		sqlite_commit_fail(ss->tx, rc, done, arg);
-		return;
-	} else if (src == STORE_OK) {
-		/* The row is live, so the range guard refused it. */
+	if ((src = lookup(ss, token, now, &r, &rc)) == STORE_UNAVAIL)
+		goto failed;
+	if (src != STORE_OK) {
+		sqlite_commit_finish(ss->tx, done, arg, src, NULL, NULL);
+		goto end;
+	}
+	/* counter + by must fit in 64 bits: SQLite would make it a REAL. */
+	if (by >= 0 ? r.counter > INT64_MAX - by : r.counter < INT64_MIN - by) {
+		json_decref(r.data);
 		sqlite_commit_finish(ss->tx, done, arg, STORE_INVALID,
 		    "the counter would overflow a signed 64-bit integer", NULL);
-	} else
-		sqlite_commit_finish(ss->tx, done, arg, src, NULL, NULL);
+		goto end;
+	}
+	r.counter += by;
+	r.updated_at = now;
+	r.expires_at = now + ss->ttl_ms;
+	sqlite3_bind_text(st, 1, token, TOKEN_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r.counter);
+	sqlite3_bind_int64(st, 3, r.updated_at);
+	sqlite3_bind_int64(st, 4, r.expires_at);
+	if ((rc = step(ss, S_INCR)) != SQLITE_DONE ||
+	    (rc = keep_sweep_bound(ss, token, &r)) != SQLITE_DONE) {
+		json_decref(r.data);
+		goto failed;
+	}
+	sqlite_commit_dirty(ss->tx);
+	sqlite_commit_finish(ss->tx, done, arg, STORE_OK, NULL, &r);
+end:
 	sqlite_commit_end(ss->tx);
+	return;
+failed:
+	sqlite_commit_fail(ss->tx, rc, done, arg);
 }
 
 static void
@@ -442,7 +494,8 @@ ss_unready_reason(void *impl)
 }
 
 /*
- * Delete at most SWEEP_BATCH expired rows in the current transaction.
+ * Delete at most SWEEP_BATCH expired rows in the current transaction,
+ * after moving up sweep_at of at most SWEEP_BATCH due rows still in use.
  * While the store is not ready, first probe with a one-row write: the
  * COMMIT at the end of this turn tells whether the file is writable.
  */
@@ -461,6 +514,12 @@ ss_sweep(void *impl, int64_t now_ms)
 		if (step(ss, S_PROBE) != SQLITE_DONE)
 			goto out;
 	}
+	/* First out of the way: the rows still in use (see the file head). */
+	st = ss->stmt[S_RESWEEP];
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_int(st, 2, SWEEP_BATCH);
+	if (step(ss, S_RESWEEP) != SQLITE_DONE)
+		goto out;
 	st = ss->stmt[S_SWEEP];
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_int(st, 2, SWEEP_BATCH);
@@ -617,7 +676,8 @@ change_data(struct sqlite_store *ss, const char *token, const char *key,
 		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, r.updated_at);
 	sqlite3_bind_int64(st, 4, r.expires_at);
-	if ((rc = step(ss, S_SET_DATA)) != SQLITE_DONE)
+	if ((rc = step(ss, S_SET_DATA)) != SQLITE_DONE ||
+	    (rc = keep_sweep_bound(ss, token, &r)) != SQLITE_DONE)
 		goto failed;
 	sqlite_commit_dirty(ss->tx);
 	sqlite_commit_finish(ss->tx, done, arg, STORE_OK, NULL, &r);
@@ -683,15 +743,13 @@ read_row(sqlite3_stmt *st, struct sqlite_row *r)
 	json_error_t jerr;
 
 	memset(r, 0, sizeof(*r));
-	text = (const char *)sqlite3_column_text(st, C_USER);
-	snprintf(r->user, sizeof(r->user), "%s", text != NULL ? text : "");
-	text = (const char *)sqlite3_column_text(st, C_BY);
-	snprintf(r->created_by, sizeof(r->created_by), "%s",
-	    text != NULL ? text : "");
+	copy_text(st, C_USER, r->user, sizeof(r->user));
+	copy_text(st, C_BY, r->created_by, sizeof(r->created_by));
 	r->counter = sqlite3_column_int64(st, C_COUNTER);
 	r->created_at = sqlite3_column_int64(st, C_CREATED);
 	r->updated_at = sqlite3_column_int64(st, C_UPDATED);
 	r->expires_at = sqlite3_column_int64(st, C_EXPIRES);
+	r->sweep_at = sqlite3_column_int64(st, C_SWEEP);
 	if ((text = (const char *)sqlite3_column_text(st, C_DATA)) == NULL)
 		return;
 	/* Values may hold "\u0000": the API accepts it (JSON_ALLOW_NUL). */
@@ -704,6 +762,41 @@ read_row(sqlite3_stmt *st, struct sqlite_row *r)
 	          "answering {}");
 	json_decref(r->data);
 	r->data = NULL;
+}
+
+/*
+ * After a use wrote r->expires_at, keep sweep_at <= expires_at, so that
+ * the sweep finds the row when it expires.  Almost always true already,
+ * and then free.  SQLITE_DONE, or the code of the failed statement.
+ */
+static int
+keep_sweep_bound(
+    struct sqlite_store *ss, const char *token, const struct sqlite_row *r)
+{
+	sqlite3_stmt *st = ss->stmt[S_SWEEP_AT];
+
+	if (r->sweep_at <= r->expires_at)
+		return (SQLITE_DONE);
+	sqlite3_bind_text(st, 1, token, TOKEN_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->expires_at);
+	return (step(ss, S_SWEEP_AT));
+}
+
+/* Column col of st's row into dst, cut to size - 1 bytes (NULL: ""). */
+static void
+copy_text(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const unsigned char *text;
+	size_t n;
+
+	/* sqlite3_column_bytes() after _text(): the length of that text. */
+	if ((text = sqlite3_column_text(st, col)) == NULL)
+		n = 0;
+	else if ((n = (size_t)sqlite3_column_bytes(st, col)) >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, text, n);
+	dst[n] = '\0';
 }
 
 /* After a rollback: the committed count, from the triggers' row. */

@@ -3,7 +3,8 @@
  * check_sqlite_store.c - tests for stateful/sqlite_store.c beyond the
  * contract (HS-23): what only a database file can do or suffer.
  *
- *   "file"    reopen after a crash, generation, user_version migration,
+ *   "file"    reopen after a crash, generation, user_version migration
+ *             (a version 1 file opens as version 2 with its sessions),
  *             modes of a created directory and file
  *   "lock"    a second process on the same file gets exit code 3, fast
  *   "errors"  a corrupt file, a read-only directory, a failing disk
@@ -13,7 +14,9 @@
  *   "commit"  group commit: writes of one loop turn complete together,
  *             after their COMMIT, exactly once, even when a callback
  *             starts the next operation; reads commit nothing of their
- *             own; close commits the rest; the sweep works in batches
+ *             own, and slide the TTL at most once a second; close
+ *             commits the rest; the sweep works in batches and keeps
+ *             rows whose sweep_at came while they were in use
  *
  * A crash is a forked child that SIGKILLs itself without closing the
  * store; a second process is a forked child too.  Children report through their
@@ -144,6 +147,21 @@ query(const char *sql, char *out, size_t len)
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	return (out);
+}
+
+/* Run a script of SQL on db with a connection of our own. */
+static void
+exec_sql(const char *sql)
+{
+	sqlite3 *h = NULL;
+	char *msg = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(db, &h,
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+	    SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, &msg) == SQLITE_OK, "%s",
+	    msg != NULL ? msg : "?");
+	sqlite3_close(h);
 }
 
 /* Run fn in a child process; returns its exit status (or 128+signal). */
@@ -281,11 +299,11 @@ START_TEST(test_user_version)
 	setup();
 	st = must_open();
 	session_store_close(st);
-	ck_assert_str_eq(query("PRAGMA user_version", out, sizeof(out)), "1");
+	ck_assert_str_eq(query("PRAGMA user_version", out, sizeof(out)), "2");
 	ck_assert_str_eq(query("PRAGMA journal_mode", out, sizeof(out)), "wal");
 	/* Reopening an up-to-date file migrates nothing and keeps meta. */
 	st = must_open();
-	ck_assert_int_eq(info_int(st, "schema_version"), 1);
+	ck_assert_int_eq(info_int(st, "schema_version"), 2);
 	session_store_close(st);
 	ck_assert_str_eq(
 	    query("SELECT count(*) FROM meta", out, sizeof(out)), "1");
@@ -297,6 +315,72 @@ START_TEST(test_user_version)
 	ck_assert_ptr_nonnull(strstr(err, "schema version 99"));
 	ck_assert_ptr_nonnull(strstr(err, db));
 	ck_assert_str_eq(query("PRAGMA user_version", out, sizeof(out)), "99");
+	teardown();
+}
+END_TEST
+
+/*
+ * A file written by schema version 1 (expires_at indexed, every use
+ * rewriting it) opens as version 2 without rewriting a row: its sessions
+ * keep their expiry, take writes, and are swept when they expire.
+ */
+START_TEST(test_migrates_version_1)
+{
+	struct session_store *st;
+	struct store_result r;
+	char out[512];
+	const char *tok = "AAAAAAAAAAAAAAAAAAAAAA";
+
+	setup();
+	exec_sql("PRAGMA journal_mode = WAL;"
+	         "CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1),"
+	         "  created_at INTEGER NOT NULL, generation INTEGER NOT NULL,"
+	         "  opened_at INTEGER NOT NULL, probed_at INTEGER,"
+	         "  sessions INTEGER NOT NULL);"
+	         "CREATE TABLE sessions (token TEXT PRIMARY KEY,"
+	         "  user TEXT NOT NULL, counter INTEGER NOT NULL, data TEXT,"
+	         "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	         "  expires_at INTEGER NOT NULL, created_by TEXT NOT NULL)"
+	         "  WITHOUT ROWID;"
+	         "CREATE INDEX sessions_expiry ON sessions (expires_at);"
+	         "CREATE TRIGGER sessions_count_ins AFTER INSERT ON sessions"
+	         "  BEGIN UPDATE meta SET sessions = sessions + 1"
+	         "  WHERE id = 1; END;"
+	         "CREATE TRIGGER sessions_count_del AFTER DELETE ON sessions"
+	         "  BEGIN UPDATE meta SET sessions = sessions - 1"
+	         "  WHERE id = 1; END;"
+	         "INSERT INTO meta VALUES (1, 1700000000000, 4,"
+	         "  1700000000000, NULL, 0);"
+	         "INSERT INTO sessions VALUES ('AAAAAAAAAAAAAAAAAAAAAA',"
+	         "  'old', 5, '{\"k\":1}', 1699999990000, 1699999990000,"
+	         "  1700000050000, 'v1');"
+	         "PRAGMA user_version = 1;");
+	st = must_open();
+	ck_assert_int_eq(info_int(st, "generation"), 5);
+	ck_assert_int_eq(info_int(st, "schema_version"), 2);
+	ck_assert_int_eq(session_store_count(st), 1);
+	/* Within the grace of nothing: a read reports the stored expiry. */
+	test_now = 1699999990500LL;
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_str_eq(r.user, "old");
+	ck_assert_int_eq(r.counter, 5);
+	ck_assert_str_eq(r.data, "{\"k\":1}");
+	ck_assert_int_eq(r.expires_at, 1700000050000LL);
+	test_now = 1700000000000LL;
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 1, &r), STORE_OK);
+	ck_assert_int_eq(r.counter, 6);
+	ck_assert_int_eq(r.expires_at, test_now + 60000);
+	/* Due at its old expiry, but in use: the sweep keeps it. */
+	ck_assert_int_eq(session_store_sweep(st, 1700000050000LL), 0);
+	test_now += 60001;
+	ck_assert_int_eq(session_store_sweep(st, test_now), 1);
+	ck_assert_int_eq(session_store_count(st), 0);
+	session_store_close(st);
+	ck_assert_str_eq(query("PRAGMA user_version", out, sizeof(out)), "2");
+	ck_assert_str_eq(
+	    query("PRAGMA integrity_check", out, sizeof(out)), "ok");
+	ck_assert_str_eq(
+	    query("SELECT sessions FROM meta", out, sizeof(out)), "0");
 	teardown();
 }
 END_TEST
@@ -704,6 +788,55 @@ START_TEST(test_reads_ride_along)
 }
 END_TEST
 
+/*
+ * A read slides the TTL only when the row was last used a second ago or
+ * more (TOUCH_GRACE_MS): a burst of reads writes the row once.  Within
+ * the grace it reports the row as stored; the slide it made is durable.
+ */
+START_TEST(test_read_touch_grace)
+{
+	struct session_store *st;
+	struct store_result r;
+	char tok[TOKEN_BUF];
+	int64_t t0, t1;
+
+	setup();
+	st = must_open();
+	login(st, "alice", tok);
+	t0 = test_now;
+	test_now += 500;
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.updated_at, t0);
+	ck_assert_int_eq(r.expires_at, t0 + 60000);
+	test_now += 500;
+	t1 = test_now;
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.updated_at, t1);
+	ck_assert_int_eq(r.expires_at, t1 + 60000);
+	test_now += 999;
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.updated_at, t1);
+	/* A write always slides it, and reports what it wrote. */
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 2, &r), STORE_OK);
+	ck_assert_int_eq(r.counter, 2);
+	ck_assert_int_eq(r.updated_at, test_now);
+	ck_assert_int_eq(r.expires_at, test_now + 60000);
+	test_now += 1000;
+	t1 = test_now;
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.expires_at, t1 + 60000);
+	session_store_close(st);
+	/* The last slide was committed at close: a new process sees it. */
+	st = must_open();
+	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.updated_at, t1);
+	ck_assert_int_eq(r.expires_at, t1 + 60000);
+	ck_assert_int_eq(r.counter, 2);
+	session_store_close(st);
+	teardown();
+}
+END_TEST
+
 START_TEST(test_close_commits_pending)
 {
 	struct session_store *st;
@@ -722,6 +855,77 @@ START_TEST(test_close_commits_pending)
 	st = must_open();
 	ck_assert_int_eq(store_sync_get(base, st, tok, &r), STORE_OK);
 	ck_assert_int_eq(r.counter, 7);
+	session_store_close(st);
+	teardown();
+}
+END_TEST
+
+/*
+ * A use moves expires_at but not the indexed sweep_at: when sweep_at
+ * comes, the sweep keeps a row in use and looks again at its expiry.
+ */
+START_TEST(test_sweep_spares_rows_in_use)
+{
+	struct session_store *st;
+	struct store_result r;
+	char used[TOKEN_BUF], idle[TOKEN_BUF], want[64], got[64];
+	int64_t t0;
+
+	setup();
+	st = must_open();
+	t0 = test_now;
+	login(st, "u", used);
+	login(st, "i", idle);
+	test_now = t0 + 30000;
+	ck_assert_int_eq(store_sync_get(base, st, used, &r), STORE_OK);
+	ck_assert_int_eq(r.expires_at, t0 + 90000);
+	test_now = t0 + 60000;
+	ck_assert_int_eq(session_store_sweep(st, test_now), 1);
+	ck_assert_int_eq(session_store_count(st), 1);
+	ck_assert_int_eq(store_sync_get(base, st, idle, &r), STORE_NOTFOUND);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	session_store_close(st);
+	/* Looked at once, its sweep_at caught up with its expiry. */
+	snprintf(want, sizeof(want), "%lld", (long long)(t0 + 90000));
+	ck_assert_str_eq(
+	    query("SELECT sweep_at FROM sessions", got, sizeof(got)), want);
+	st = must_open();
+	ck_assert_int_eq(session_store_sweep(st, t0 + 89999), 0);
+	test_now = t0 + 89999;
+	ck_assert_int_eq(store_sync_get(base, st, used, &r), STORE_OK);
+	ck_assert_int_eq(session_store_sweep(st, t0 + 89999 + 60000), 1);
+	ck_assert_int_eq(session_store_count(st), 0);
+	session_store_close(st);
+	teardown();
+}
+END_TEST
+
+/*
+ * Reopened with a shorter --session-ttl, a use moves expires_at below the
+ * row's sweep_at: sweep_at follows, so the sweep still finds the row
+ * when it expires.
+ */
+START_TEST(test_sweep_after_shorter_ttl)
+{
+	struct session_store *st;
+	struct store_result r;
+	char tok[TOKEN_BUF];
+	int64_t t0;
+
+	setup();
+	st = must_open();
+	t0 = test_now;
+	login(st, "u", tok);
+	session_store_close(st);
+	cfg.session_ttl = 10;
+	st = must_open();
+	test_now = t0 + 1000;
+	ck_assert_int_eq(store_sync_incr(base, st, tok, 1, &r), STORE_OK);
+	ck_assert_int_eq(r.expires_at, t0 + 11000);
+	ck_assert_int_eq(session_store_sweep(st, t0 + 10999), 0);
+	ck_assert_int_eq(session_store_sweep(st, t0 + 11000), 1);
+	ck_assert_int_eq(session_store_count(st), 0);
+	event_base_loop(base, EVLOOP_NONBLOCK);
 	session_store_close(st);
 	teardown();
 }
@@ -768,6 +972,7 @@ sqlite_store_suite(void)
 	tcase_add_test(tc, test_reopen_after_crash);
 	tcase_add_test(tc, test_generation_counts_opens);
 	tcase_add_test(tc, test_user_version);
+	tcase_add_test(tc, test_migrates_version_1);
 	tcase_add_test(tc, test_foreign_database_refused);
 	tcase_add_test(tc, test_creates_directory_and_file_private);
 	suite_add_tcase(s, tc);
@@ -785,8 +990,11 @@ sqlite_store_suite(void)
 	tcase_add_test(tc, test_group_commit);
 	tcase_add_test(tc, test_callback_starts_next_operation);
 	tcase_add_test(tc, test_reads_ride_along);
+	tcase_add_test(tc, test_read_touch_grace);
 	tcase_add_test(tc, test_close_commits_pending);
 	tcase_add_test(tc, test_sweep_in_batches);
+	tcase_add_test(tc, test_sweep_spares_rows_in_use);
+	tcase_add_test(tc, test_sweep_after_shorter_ttl);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -171,7 +171,8 @@ million() {
 	stop_server million
 	t0=$(date +%s%N)
 	sqlite3 "$db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)
-		INSERT INTO sessions SELECT printf('t%021d', i), 'u' || i, i, NULL, 1, 1, 32503680000000, 'gen' FROM n"
+		INSERT INTO sessions (token, user, counter, data, created_at, updated_at, sweep_at, expires_at, created_by)
+		SELECT printf('t%021d', i), 'u' || i, i, NULL, 1, 1, 32503680000000, 32503680000000, 'gen' FROM n"
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	echo "# 1,000,000 sessions written with sqlite3 in $ms ms"
 	: >"${LOG[million]}" # start_server must not find the old "listening" line
