@@ -19,6 +19,8 @@
 
 #include "token.h"
 
+static int is_b64url(char);
+
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -57,11 +59,19 @@ token_is_wellformed(const char *s)
 {
 	size_t i;
 
-	for (i = 0; i < TOKEN_LEN; i++) {
-		if (s[i] == '\0' || strchr(b64url, s[i]) == NULL)
+	/* On every request: compared by range, not searched for. */
+	for (i = 0; i < TOKEN_LEN; i++)
+		if (!is_b64url(s[i]))
 			return (0);
-	}
 	return (s[TOKEN_LEN] == '\0');
+}
+
+/* Is c one of the 64 characters of base64url (RFC 4648 5)? */
+static int
+is_b64url(char c)
+{
+	return ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_');
 }
 
 int
