@@ -48,11 +48,6 @@
  *   user_version            the schema version the migrations reached
  *   busy_timeout            200 ms while taking the lock at open, then 2 s
  *   cache_size, journal_size_limit   bounded memory and WAL file
- *   wal_autocheckpoint      10000 pages (40 MB of WAL), not 1000: the
- *                           checkpoint runs in the loop and fsyncs twice,
- *                           and under write load the WAL holds the same
- *                           few hot pages again and again, so a tenth as
- *                           many checkpoints copy nearly the same pages
  *
  * Lock rule (exit status 3): one volume, one writer.  The store holds an
  * EXCLUSIVE lock on the database file from open to close, taken by
