@@ -156,6 +156,11 @@ api_session_data_put(struct request *rq, const char *rest)
 		    "a data value may be at most 4096 bytes of compact JSON");
 		return;
 	}
+	if (!session_value_is_shallow(rq->body)) {
+		problem_send(rq, 422, "invalid-field",
+		    "a data value may nest arrays and objects at most 64 deep");
+		return;
+	}
 	start(rq, METRICS_OP_DATA_PUT, RENDER_SESSION);
 	session_store_data_put(
 	    rq->ctx->store, rq->token, rq->key, rq->body, on_done, rq);

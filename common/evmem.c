@@ -11,14 +11,20 @@
  *
  * event_set_mem_functions() lets a program give libevent its own
  * allocator.  This one rounds each request up to a power of two from 32
- * bytes to 8 KiB, keeps freed blocks on a list per size (at most
- * EVMEM_KEEP each, so it never holds more than a few MB), and hands
- * them out again.  Larger requests go straight to malloc.  A 16-byte
+ * bytes to 8 KiB, keeps freed blocks on a list per size, and hands them
+ * out again.  Larger requests go straight to malloc.  A 16-byte
  * header in front of each block remembers its size class.
  *
  * Single-threaded, like the servers: libevent runs on one thread and
- * nothing else calls these.  Under AddressSanitizer a block waiting on a
- * list is poisoned, so a use after free is still caught.
+ * nothing else calls these.  The lists are file-level state because
+ * event_set_mem_functions() takes plain functions, with no argument to
+ * carry a context.  They hold at most EVMEM_KEEP blocks of each of the
+ * nine sizes: about 8 MB in the worst case.
+ *
+ * Under AddressSanitizer evmem_install() does nothing: reused blocks
+ * would hide a use after free, and rounding up would hide an overrun,
+ * from ASan's own allocator (make asan).  The allocator itself is still
+ * tested there, by calling it directly (tests/check_evmem.c).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -50,11 +56,13 @@
 #define LARGE     NCLASSES /* straight to malloc */
 #define CLASS_MAX (1u << (MIN_SHIFT + NCLASSES - 1))
 
-/* In front of every block; 16 bytes keep the payload 16-byte aligned. */
+/* In front of every block, keeping the payload as aligned as malloc's. */
 struct header {
 	size_t cls;  /* size class, or LARGE */
 	size_t size; /* bytes asked for (LARGE) or the class size */
 };
+_Static_assert(sizeof(struct header) % _Alignof(max_align_t) == 0,
+    "evmem's header must keep malloc's alignment");
 
 /* A block waiting on a list: the link lives in its payload. */
 struct free_block {
@@ -71,13 +79,17 @@ static void *evmem_malloc(size_t);
 static void *evmem_realloc(void *, size_t);
 static size_t class_of(size_t);
 
-void
+int
 evmem_install(void)
 {
-	if (cache.installed)
-		return;
-	event_set_mem_functions(evmem_malloc, evmem_realloc, evmem_release);
-	cache.installed = 1;
+#ifndef EVMEM_ASAN
+	if (!cache.installed) {
+		event_set_mem_functions(
+		    evmem_malloc, evmem_realloc, evmem_release);
+		cache.installed = 1;
+	}
+#endif
+	return (cache.installed);
 }
 
 void

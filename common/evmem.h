@@ -9,10 +9,12 @@
 #define EVMEM_KEEP 512 /* freed blocks kept per size class at most */
 
 /*
- * Give libevent this allocator.  Call it first, before anything touches
- * libevent (config_load parses URLs with it); later calls do nothing.
+ * Give libevent this allocator.  Call it first, before anything else
+ * touches libevent: every block libevent frees must have come from the
+ * allocator that frees it.  Later calls do nothing, and so does the
+ * first under AddressSanitizer.  Returns whether it is installed.
  */
-void evmem_install(void);
+int evmem_install(void);
 
 /*
  * Free a string libevent returned for the caller to free

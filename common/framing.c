@@ -72,8 +72,8 @@ framing_check(const struct evkeyvalq *headers, const char **why)
 
 /*
  * RFC 9110 5.6.2: 1*tchar.  Checked for every header name of every
- * request, so letters and digits are compared, not looked up (strspn
- * builds its table on each call).
+ * request, so letters and digits are compared by range and only
+ * punctuation is looked up (strspn built its table on each call).
  */
 static int
 is_token(const char *s)

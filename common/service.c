@@ -45,8 +45,8 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 	int64_t t0;
 	int code = 1;
 
-	/* Before config_load: it parses URLs with libevent. */
-	evmem_install();
+	/* First: every block libevent frees must come from its allocator. */
+	(void)evmem_install();
 	memset(&ctx, 0, sizeof(ctx));
 	switch (config_load(
 	    &cfg, desc->service, argc, argv, stdout, err, sizeof(err))) {

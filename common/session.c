@@ -16,6 +16,7 @@
 #include "session.h"
 
 static int name_is_valid(const char *, size_t, const char *);
+static int depth_at_most(const json_t *, int);
 
 struct session_store *
 session_store_new(const struct session_store_ops *ops, void *impl)
@@ -140,6 +141,12 @@ session_data(const struct session *s)
 }
 
 int
+session_value_is_shallow(const json_t *value)
+{
+	return (depth_at_most(value, SESSION_VALUE_DEPTH));
+}
+
+int
 session_user_is_valid(const char *user)
 {
 	return (name_is_valid(user, SESSION_USER_MAX, "._@-"));
@@ -180,4 +187,26 @@ name_is_valid(const char *s, size_t max, const char *extra)
 			return (0);
 	}
 	return (i > 0);
+}
+
+/* Does v nest at most max arrays and objects (a scalar nests none)? */
+static int
+depth_at_most(const json_t *v, int max)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (!json_is_array(v) && !json_is_object(v))
+		return (1);
+	if (max == 0)
+		return (0);
+	if (json_is_array(v)) {
+		json_array_foreach(
+		    v, i, item) if (!depth_at_most(item, max - 1)) return (0);
+		return (1);
+	}
+	json_object_foreach((json_t *)v, key,
+	    item) if (!depth_at_most(item, max - 1)) return (0);
+	return (1);
 }

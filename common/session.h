@@ -17,11 +17,12 @@ struct event_base;
 struct json_t;
 struct config;
 
-#define SESSION_USER_MAX  64    /* 1..64 of [A-Za-z0-9._@-] */
-#define SESSION_KEY_MAX   64    /* data keys: 1..64 of [A-Za-z0-9._-] */
-#define SESSION_VALUE_MAX 4096  /* one data value, compact JSON bytes */
-#define SESSION_DATA_MAX  16384 /* the whole data map, compact JSON bytes */
-#define SESSION_TOKEN_MAX 4096  /* longest credential accepted (JWT) */
+#define SESSION_USER_MAX    64    /* 1..64 of [A-Za-z0-9._@-] */
+#define SESSION_KEY_MAX     64    /* data keys: 1..64 of [A-Za-z0-9._-] */
+#define SESSION_VALUE_MAX   4096  /* one data value, compact JSON bytes */
+#define SESSION_DATA_MAX    16384 /* the whole data map, compact JSON bytes */
+#define SESSION_VALUE_DEPTH 64    /* arrays and objects nested in one value */
+#define SESSION_TOKEN_MAX   4096  /* longest credential accepted (JWT) */
 
 /*
  * A session as a store reports it.  Everything is borrowed from the store
@@ -31,8 +32,9 @@ struct session {
 	const char *user;           /* who logged in */
 	int64_t counter;            /* the counter the demo increments */
 	const struct json_t *data;  /* object of key -> JSON value; NULL = {} */
-	const char *data_json;      /* or: that object as compact JSON text,
-	                             * as jansson wrote it (data is NULL) */
+	const char *data_json;      /* or, when data is NULL: that object as
+	                             * json_dumps(map, JSON_COMPACT) wrote it,
+	                             * no other flags (it is copied as is) */
 	int64_t created_at;         /* ms since the epoch */
 	int64_t updated_at;         /* ms since the epoch */
 	int64_t expires_at;         /* ms since the epoch (sliding TTL) */
@@ -192,6 +194,15 @@ const char *session_store_name(const struct session_store *st);
 
 /* Is user 1..SESSION_USER_MAX characters of [A-Za-z0-9._@-]? */
 int session_user_is_valid(const char *user);
+
+/*
+ * Does value nest at most SESSION_VALUE_DEPTH arrays and objects?  Deeper
+ * ones are refused before they reach a store: inside a session (data
+ * map, JWT claims, remote document) they would come close to jansson's
+ * own parse limit of 2048, and a stored map that no longer parses would
+ * make the whole session unreadable.
+ */
+int session_value_is_shallow(const struct json_t *value);
 
 /* Is key 1..SESSION_KEY_MAX characters of [A-Za-z0-9._-]? */
 int session_key_is_valid(const char *key);

@@ -15,8 +15,8 @@
  *   - user, created_by, token and store_instance are strings that, on
  *     every path we issue them, hold only printable ASCII without '"' or
  *     '\\' (user names are [A-Za-z0-9._@-], tokens hex, base64url and
- *     dots, instance names DNS labels): such a string is its own JSON
- *     encoding, between quotes.
+ *     dots, instance names [A-Za-z0-9._-]): such a string is its own
+ *     JSON encoding, between quotes.
  *
  * A string that is not plain (from an old database, a remote store, a
  * future change) sends the whole document through jansson instead, so
@@ -162,13 +162,13 @@ put_time(struct textbuf *t, int64_t ms)
 	textbuf_puts(t, clock_format_rfc3339(ms, when, sizeof(when)));
 }
 
-/* The map's text as the store keeps it, or jansson's encoding of it. */
+/* The map as session_data() picks it: data, else the text, else {}. */
 static void
 put_data(struct textbuf *t, const struct session *s)
 {
 	size_t n;
 
-	if (s->data_json != NULL)
+	if (s->data == NULL && s->data_json != NULL)
 		textbuf_puts(t, s->data_json);
 	else if (s->data == NULL)
 		textbuf_puts(t, "{}");

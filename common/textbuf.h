@@ -11,7 +11,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 struct textbuf {
 	char *p;   /* next byte to write */
@@ -19,45 +18,16 @@ struct textbuf {
 	int full;  /* something did not fit */
 };
 
-static inline void
-textbuf_init(struct textbuf *t, char *buf, size_t len)
-{
-	t->p = buf;
-	t->end = buf + len;
-	t->full = 0;
-}
+/* Write into buf[0..len). */
+void textbuf_init(struct textbuf *t, char *buf, size_t len);
 
-static inline void
-textbuf_put(struct textbuf *t, const char *src, size_t n)
-{
-	if (t->full || n > (size_t)(t->end - t->p)) {
-		t->full = 1;
-		return;
-	}
-	memcpy(t->p, src, n);
-	t->p += n;
-}
+/* Append n bytes of src, or set full. */
+void textbuf_put(struct textbuf *t, const char *src, size_t n);
 
-static inline void
-textbuf_puts(struct textbuf *t, const char *s)
-{
-	textbuf_put(t, s, strlen(s));
-}
+/* Append the string s, or set full. */
+void textbuf_puts(struct textbuf *t, const char *s);
 
-/* v in decimal, as printf's "%lld" writes it. */
-static inline void
-textbuf_put_int(struct textbuf *t, int64_t v)
-{
-	char digits[24], *d = digits + sizeof(digits);
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	do {
-		*--d = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--d = '-';
-	textbuf_put(t, d, (size_t)(digits + sizeof(digits) - d));
-}
+/* Append v in decimal, as printf's "%lld" writes it, or set full. */
+void textbuf_put_int(struct textbuf *t, int64_t v);
 
 #endif /* STATELAB_COMMON_TEXTBUF_H */

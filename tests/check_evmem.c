@@ -2,19 +2,24 @@
 /*
  * check_evmem.c - tests for common/evmem.c: blocks of every size keep
  * their contents through resize, freed blocks are reused up to the
- * limit, and trimming empties the lists.  The allocator is called
- * directly (installing it would have to come before any libevent call
- * in this process); the binaries install it, and the e2e tests and
- * `make asan` run them.
+ * limit, and trimming empties the lists, calling the allocator directly;
+ * and, in a test process of its own, the whole API served and called
+ * over HTTP with the allocator installed under libevent, as the binaries
+ * run (a block libevent allocated and we free with free(), or the other
+ * way round, aborts there).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
+#include <event2/event.h>
 
 #include "check_suites.h"
 #include "evmem.h"
+#include "store_server.h"
+#include "test_util.h"
 
 START_TEST(test_sizes_and_alignment)
 {
@@ -94,6 +99,60 @@ START_TEST(test_resize_keeps_contents)
 }
 END_TEST
 
+/* The server and its client on one loop, libevent on evmem throughout. */
+START_TEST(test_installed_under_libevent)
+{
+	const char *fork = getenv("CK_FORK");
+	struct event_base *base;
+	struct store_server *ss;
+	struct test_response resp;
+	const char *json[] = { "Content-Type", "application/json", NULL, NULL,
+		NULL };
+	char auth[128], *tok, *end;
+	int port;
+
+	/* Installing must come before any libevent call in the process. */
+	if (fork != NULL && strcmp(fork, "no") == 0)
+		return;
+	(void)evmem_install(); /* not under AddressSanitizer: see evmem.c */
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ss = store_server_start(base, 0, "evmem-test", 60, 10, test_now_ms);
+	port = store_server_port(ss);
+	ck_assert_int_eq(test_http(base, port, "POST", "/api/sessions", json,
+	                     "{\"user\":\"al\"}", &resp),
+	    201);
+	tok = strstr(resp.body, "\"token\":\"");
+	ck_assert_ptr_nonnull(tok);
+	tok += strlen("\"token\":\"");
+	end = strchr(tok, '"');
+	ck_assert_ptr_nonnull(end);
+	snprintf(auth, sizeof(auth), "Bearer %.*s", (int)(end - tok), tok);
+	json[2] = "Authorization";
+	json[3] = auth;
+	/* evhttp_uridecode's result is freed with evmem_free. */
+	ck_assert_int_eq(test_http(base, port, "PUT", "/api/session/data/k%2Ea",
+	                     json, "[1,\"two\",{\"three\":3}]", &resp),
+	    200);
+	ck_assert_int_eq(test_http(base, port, "GET", "/api/session/data/k.a",
+	                     json, NULL, &resp),
+	    200);
+	ck_assert_str_eq(resp.body, "[1,\"two\",{\"three\":3}]");
+	ck_assert_int_eq(
+	    test_http(base, port, "GET", "/api/session", json, NULL, &resp),
+	    200);
+	ck_assert_ptr_nonnull(strstr(resp.body, "\"k.a\":[1,"));
+	ck_assert_int_eq(test_http(base, port, "DELETE",
+	                     "/api/session/data/k.a", json, NULL, &resp),
+	    204);
+	ck_assert_int_eq(
+	    test_http(base, port, "GET", "/nowhere", json, NULL, &resp), 404);
+	store_server_stop(ss);
+	event_base_free(base);
+	libevent_global_shutdown();
+	evmem_trim();
+}
+END_TEST
+
 START_TEST(test_free_before_install)
 {
 	/* Not installed in this process: evmem_free is free(). */
@@ -112,6 +171,7 @@ evmem_suite(void)
 	tcase_add_test(tc, test_reuse_up_to_the_limit);
 	tcase_add_test(tc, test_resize_keeps_contents);
 	tcase_add_test(tc, test_free_before_install);
+	tcase_add_test(tc, test_installed_under_libevent);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <check.h>
+#include <jansson.h>
 
 #include "check_suites.h"
 #include "session.h"
@@ -39,6 +40,41 @@ START_TEST(test_keys)
 }
 END_TEST
 
+/* n arrays, one inside the other, around a 1; or an object at the bottom. */
+static json_t *
+nested(int n, int object_inside)
+{
+	json_t *v =
+	    object_inside ? json_pack("{s:i}", "k", 1) : json_integer(1);
+
+	while (n-- > (object_inside ? 1 : 0))
+		v = json_pack("[o]", v);
+	return (v);
+}
+
+START_TEST(test_value_depth)
+{
+	json_t *v;
+
+	ck_assert(session_value_is_shallow(v = json_integer(7)));
+	json_decref(v);
+	ck_assert(session_value_is_shallow(v = nested(SESSION_VALUE_DEPTH, 0)));
+	json_decref(v);
+	ck_assert(
+	    !session_value_is_shallow(v = nested(SESSION_VALUE_DEPTH + 1, 0)));
+	json_decref(v);
+	ck_assert(session_value_is_shallow(v = nested(SESSION_VALUE_DEPTH, 1)));
+	json_decref(v);
+	ck_assert(
+	    !session_value_is_shallow(v = nested(SESSION_VALUE_DEPTH + 1, 1)));
+	json_decref(v);
+	/* Wide is not deep. */
+	v = json_pack("[[1],[[2]],{s:[3]}]", "a");
+	ck_assert(session_value_is_shallow(v));
+	json_decref(v);
+}
+END_TEST
+
 START_TEST(test_rc_names)
 {
 	ck_assert_str_eq(session_store_rc_name(STORE_OK), "ok");
@@ -55,6 +91,7 @@ session_suite(void)
 
 	tcase_add_test(tc, test_user_names);
 	tcase_add_test(tc, test_keys);
+	tcase_add_test(tc, test_value_depth);
 	tcase_add_test(tc, test_rc_names);
 	suite_add_tcase(s, tc);
 	return (s);

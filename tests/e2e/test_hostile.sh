@@ -194,13 +194,22 @@ json_bodies() {
 	check_eq "400 application/problem+json" "$RSTATUS $RCTYPE" "$svc: 10,000 nested arrays: 400 problem"
 	raw "$s" "$(post_raw /api/session/data/k "$deep" "Authorization: Bearer $tok\r\n" PUT)"
 	check_eq 400 "$RSTATUS" "$svc: 10,000 nested arrays as a data value: 400"
-	# Just under jansson's depth limit: stored and rendered, no stack trouble.
+	# Under jansson's parse limit but over ours: refused, and the session
+	# stays readable (stored 2,048 deep, it could never be parsed again).
 	t2=$(login "$s" deep)
-	deep="$(head -c 2000 /dev/zero | tr '\0' '[')$(head -c 2000 /dev/zero | tr '\0' ']')"
+	deep="$(head -c 2048 /dev/zero | tr '\0' '[')$(head -c 2048 /dev/zero | tr '\0' ']')"
 	req PUT "$s:/api/session/data/d" -H "Authorization: Bearer $t2" -H 'Content-Type: application/json' -d "$deep"
-	check_eq 200 "$STATUS" "$svc: 2,000 nested arrays (4 KB) are a storable value"
+	check_eq 422 "$STATUS" "$svc: 2,048 nested arrays (4 KB) as a data value: 422"
+	req GET "$s:/api/session" -H "Authorization: Bearer $t2"
+	check_eq 200 "$STATUS" "$svc: ... and the session is still readable"
+	# At the limit: stored and read back whole.
+	deep="$(head -c 64 /dev/zero | tr '\0' '[')$(head -c 64 /dev/zero | tr '\0' ']')"
+	req PUT "$s:/api/session/data/d" -H "Authorization: Bearer $t2" -H 'Content-Type: application/json' -d "$deep"
+	check_eq 200 "$STATUS" "$svc: 64 nested arrays are a storable value"
 	req GET "$s:/api/session/data/d" -H "Authorization: Bearer $t2"
-	check_eq "200 4000" "$STATUS ${#BODY}" "$svc: ... and read back whole"
+	check_eq "200 $deep" "$STATUS $BODY" "$svc: ... and read back whole"
+	req PUT "$s:/api/session/data/d" -H "Authorization: Bearer $t2" -H 'Content-Type: application/json' -d "[$deep]"
+	check_eq 422 "$STATUS" "$svc: 65 nested arrays: 422"
 	big="[$(printf '1,%.0s' $(seq 7000))1]"
 	raw "$s" "$(post_raw /api/sessions "$big")"
 	check_eq 422 "$RSTATUS" "$svc: a 14 KB array as the login body: 422"
