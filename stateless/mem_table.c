@@ -29,11 +29,18 @@
  *             the head is the next to expire.  A record's own number
  *             is its predecessor's next (or head), so it is not stored.
  *
+ * Blocks and index come straight from mmap(2), not malloc: glibc raises
+ * its mmap threshold each time a large chunk is freed (an outgrown
+ * index), after which 512 KiB blocks would land on the heap between the
+ * requests' chunks, and fragment it again at a coarser grain.
+ *
  * Lookup reads one index slot and one record; the hash only selects the
  * candidate, and the token is compared in constant time (token_memeq).
  * Tokens are 128 random bits drawn by the server, and a lookup never adds
  * a key, so a client cannot build long probe chains.
  */
+#include <sys/mman.h>
+
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +95,8 @@ static uint32_t number_of(const struct mem_table *, const struct mem_session *);
 static void link_tail(struct mem_table *, struct mem_session *, uint32_t);
 static void unlink_record(struct mem_table *, struct mem_session *);
 static int add_block(struct mem_table *);
+static void *map(size_t);
+static void unmap(void *, size_t);
 static uint32_t token_hash(const char *);
 static void index_put(struct slot *, size_t, uint32_t, uint32_t);
 static size_t index_slot(const struct mem_table *, uint32_t, uint32_t);
@@ -101,7 +110,7 @@ mem_table_new(void)
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return (NULL);
-	if ((t->index = calloc(INDEX_MIN, sizeof(*t->index))) == NULL) {
+	if ((t->index = map(INDEX_MIN * sizeof(*t->index))) == NULL) {
 		free(t);
 		return (NULL);
 	}
@@ -118,9 +127,9 @@ mem_table_free(struct mem_table *t)
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->nblocks; i++)
-		free(t->blocks[i]);
+		unmap(t->blocks[i], BLOCK_BYTES);
 	free(t->blocks);
-	free(t->index);
+	unmap(t->index, (t->mask + 1) * sizeof(*t->index));
 	free(t);
 }
 
@@ -212,7 +221,7 @@ mem_table_remove(struct mem_table *t, struct mem_session *e)
 		(void)index_resize(t, (t->mask + 1) / 2); /* may stay big */
 	if (t->nblocks > 0 &&
 	    t->count + 2 * BLOCK_RECORDS <= t->nblocks * BLOCK_RECORDS)
-		free(t->blocks[--t->nblocks]);
+		unmap(t->blocks[--t->nblocks], BLOCK_BYTES);
 }
 
 size_t
@@ -280,12 +289,31 @@ add_block(struct mem_table *t)
 		t->blocks = blocks;
 		t->blocks_cap = cap;
 	}
-	/* Aligned, so that a record is exactly two cache lines. */
-	if ((b = aligned_alloc(64, BLOCK_BYTES)) == NULL)
+	/* Page-aligned, so that a record is exactly two cache lines. */
+	if ((b = map(BLOCK_BYTES)) == NULL)
 		return (-1);
 	POISON(b, BLOCK_BYTES);
 	t->blocks[t->nblocks++] = b;
 	return (0);
+}
+
+/* Zeroed, page-aligned memory of its own, or NULL. */
+static void *
+map(size_t bytes)
+{
+	void *p;
+
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return (p == MAP_FAILED ? NULL : p);
+}
+
+static void
+unmap(void *p, size_t bytes)
+{
+	/* Take back any poison, for whatever is mapped here next. */
+	UNPOISON(p, bytes);
+	(void)munmap(p, bytes);
 }
 
 /*
@@ -359,14 +387,14 @@ index_resize(struct mem_table *t, size_t slots)
 	struct slot *index;
 	size_t i;
 
-	if ((index = calloc(slots, sizeof(*index))) == NULL)
+	if ((index = map(slots * sizeof(*index))) == NULL)
 		return (-1);
 	for (i = 0; i <= t->mask; i++) {
 		if (t->index[i].id != 0)
 			index_put(
 			    index, slots - 1, t->index[i].hash, t->index[i].id);
 	}
-	free(t->index);
+	unmap(t->index, (t->mask + 1) * sizeof(*t->index));
 	t->index = index;
 	t->mask = slots - 1;
 	return (0);
