@@ -7,23 +7,27 @@
  * the session is not there.  It is also as fast as a session can be, which
  * is why people keep writing it.
  *
- * Layout:
- *   - a uthash table keyed by token gives O(1) lookup; key comparison is
- *     replaced by a constant-time one (HASH_KEYCMP below);
- *   - a TAILQ holds every session in expiry order.  The TTL is the same
- *     for all and slides on every use, so a touched session moves to the
- *     tail and the head is always the next to expire: the sweep pops
- *     from the head and never scans the table.
+ * Layout (stateless/mem_table.c):
+ *   - every session is a fixed 128-byte record in blocks of 4096, never
+ *     a malloc of its own: a million small long-lived chunks between the
+ *     requests' short-lived ones fragment glibc's heap until every
+ *     request's own mallocs miss the cache (issue #9);
+ *   - an open-addressing index keyed by token gives O(1) lookup; the
+ *     token itself is compared in constant time (token_memeq);
+ *   - an expiry list links the records.  The TTL is the same for all and
+ *     slides on every use, so a touched session moves to the tail and the
+ *     head is always the next to expire: the sweep pops from the head and
+ *     never scans the table.  Expiry is updated_at + ttl, not stored.
  *
- *   - a session's data map is kept as compact JSON text, parsed only to
- *     change it (see load_map()) and handed to replies as that text.
+ *   - a session's data map is kept as compact JSON text (one malloc, only
+ *     when there is data), parsed only to change it (see load_map()) and
+ *     handed to replies as that text.
  *
- * Invariants: every entry is in both structures; count == HASH_COUNT;
- * expires_at is non-decreasing from head to tail.  All operations
- * complete (call done) before they return.
+ * Invariants: a session is in the index and on the list exactly when it
+ * is in the table; expiry is non-decreasing from head to tail.  Removing
+ * a session moves another record, so no record pointer is kept across
+ * operations.  All operations complete (call done) before they return.
  */
-#include <sys/queue.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,34 +35,15 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "mem_table.h"
 #include "memory_store.h"
 #include "session.h"
 #include "token.h"
 
-/* uthash compares keys with this (0 = equal); lengths match by then. */
-#define HASH_KEYCMP(a, b, n) (!token_memeq((a), (b), (n)))
-#include <uthash.h>
-
 #define SWEEP_BATCH 1000 /* sessions dropped per sweep call at most */
 
-struct mem_session {
-	char token[TOKEN_LEN + 1]; /* the hash key */
-	int64_t counter;
-	int64_t created_at; /* ms since the epoch */
-	int64_t updated_at;
-	int64_t expires_at;
-	char *data; /* compact JSON text of the map, or NULL when empty */
-	TAILQ_ENTRY(mem_session) by_expiry;
-	UT_hash_handle hh;
-	char user[]; /* NUL-terminated */
-};
-
-TAILQ_HEAD(mem_expiry_list, mem_session);
-
 struct memory_store {
-	struct mem_session *table; /* uthash head */
-	struct mem_expiry_list expiry;
-	int64_t count;
+	struct mem_table *table;
 	int64_t max_sessions;
 	int64_t ttl_ms;
 	int64_t (*now_ms)(void);
@@ -108,12 +93,14 @@ memory_store_open(const struct store_params *p, char *err, size_t errlen)
 	struct memory_store *ms;
 
 	if ((ms = calloc(1, sizeof(*ms))) == NULL ||
-	    (ms->instance = strdup(p->cfg->instance)) == NULL) {
+	    (ms->instance = strdup(p->cfg->instance)) == NULL ||
+	    (ms->table = mem_table_new()) == NULL) {
+		if (ms != NULL)
+			free(ms->instance);
 		free(ms);
 		snprintf(err, errlen, "memory_store: out of memory");
 		return (NULL);
 	}
-	TAILQ_INIT(&ms->expiry);
 	ms->max_sessions = p->cfg->max_sessions;
 	ms->ttl_ms = p->cfg->session_ttl * 1000;
 	ms->now_ms = p->now_ms;
@@ -125,29 +112,30 @@ ms_create(void *impl, const char *user, store_done_fn done, void *arg)
 {
 	struct memory_store *ms = impl;
 	struct mem_session *e;
+	char token[TOKEN_LEN + 1];
 	size_t ulen = strlen(user);
 
-	if (ms->count >= ms->max_sessions) {
+	if ((int64_t)mem_table_count(ms->table) >= ms->max_sessions) {
 		done(STORE_FULL, NULL,
 		    "this instance holds --max-sessions sessions already", arg);
 		return;
 	}
-	if ((e = calloc(1, sizeof(*e) + ulen + 1)) == NULL) {
-		done(STORE_NOMEM, NULL, NULL, arg);
+	/* The API checked the name; the record has room for that much. */
+	if (ulen > SESSION_USER_MAX) {
+		done(STORE_INVALID, NULL, "the user name is too long", arg);
 		return;
 	}
-	if (token_generate(e->token) == -1) {
-		free(e);
+	if (token_generate(token) == -1) {
 		done(STORE_UNAVAIL, NULL, "no randomness for a token", arg);
+		return;
+	}
+	/* 128 random bits: a collision is not a case worth a branch. */
+	if ((e = mem_table_add(ms->table, token)) == NULL) {
+		done(STORE_NOMEM, NULL, NULL, arg);
 		return;
 	}
 	memcpy(e->user, user, ulen + 1);
 	e->created_at = e->updated_at = ms->now_ms();
-	e->expires_at = e->created_at + ms->ttl_ms;
-	/* 128 random bits: a collision is not a case worth a branch. */
-	HASH_ADD_STR(ms->table, token, e);
-	TAILQ_INSERT_TAIL(&ms->expiry, e, by_expiry);
-	ms->count++;
 	reply(ms, e, e->token, done, arg);
 }
 
@@ -268,7 +256,7 @@ ms_destroy(void *impl, const char *token, store_done_fn done, void *arg)
 static int64_t
 ms_count(void *impl)
 {
-	return (((struct memory_store *)impl)->count);
+	return ((int64_t)mem_table_count(((struct memory_store *)impl)->table));
 }
 
 static int
@@ -285,8 +273,8 @@ ms_sweep(void *impl, int64_t now_ms)
 	struct mem_session *e;
 	int64_t n = 0;
 
-	while (n < SWEEP_BATCH && (e = TAILQ_FIRST(&ms->expiry)) != NULL &&
-	    e->expires_at <= now_ms) {
+	while (n < SWEEP_BATCH && (e = mem_table_oldest(ms->table)) != NULL &&
+	    e->updated_at + ms->ttl_ms <= now_ms) {
 		drop(ms, e);
 		n++;
 	}
@@ -299,15 +287,17 @@ ms_close(void *impl)
 	struct memory_store *ms = impl;
 	struct mem_session *e;
 
-	while ((e = TAILQ_FIRST(&ms->expiry)) != NULL)
+	while ((e = mem_table_oldest(ms->table)) != NULL)
 		drop(ms, e);
+	mem_table_free(ms->table);
 	free(ms->instance);
 	free(ms);
 }
 
 /*
  * Find the live session for token.  An expired one found before the sweep
- * got to it is dropped here and reported as STORE_EXPIRED.
+ * got to it is dropped here and reported as STORE_EXPIRED.  The record is
+ * borrowed until the next drop().
  */
 static struct mem_session *
 lookup(struct memory_store *ms, const char *token, enum store_rc *rc)
@@ -317,10 +307,9 @@ lookup(struct memory_store *ms, const char *token, enum store_rc *rc)
 	*rc = STORE_NOTFOUND;
 	if (!token_is_wellformed(token))
 		return (NULL);
-	HASH_FIND_STR(ms->table, token, e);
-	if (e == NULL)
+	if ((e = mem_table_find(ms->table, token)) == NULL)
 		return (NULL);
-	if (e->expires_at <= ms->now_ms()) {
+	if (e->updated_at + ms->ttl_ms <= ms->now_ms()) {
 		drop(ms, e);
 		*rc = STORE_EXPIRED;
 		return (NULL);
@@ -333,19 +322,14 @@ static void
 touch(struct memory_store *ms, struct mem_session *e)
 {
 	e->updated_at = ms->now_ms();
-	e->expires_at = e->updated_at + ms->ttl_ms;
-	TAILQ_REMOVE(&ms->expiry, e, by_expiry);
-	TAILQ_INSERT_TAIL(&ms->expiry, e, by_expiry);
+	mem_table_touch(ms->table, e);
 }
 
 static void
 drop(struct memory_store *ms, struct mem_session *e)
 {
-	HASH_DEL(ms->table, e);
-	TAILQ_REMOVE(&ms->expiry, e, by_expiry);
-	ms->count--;
 	free(e->data);
-	free(e);
+	mem_table_remove(ms->table, e); /* moves another record into e */
 }
 
 /*
@@ -399,7 +383,7 @@ reply(struct memory_store *ms, struct mem_session *e, const char *new_token,
 		.data_json = e->data,
 		.created_at = e->created_at,
 		.updated_at = e->updated_at,
-		.expires_at = e->expires_at,
+		.expires_at = e->updated_at + ms->ttl_ms,
 		.created_by = ms->instance,
 		.token = new_token,
 		.store_instance = NULL,
