@@ -12,7 +12,7 @@
  *   configure         locking_mode=EXCLUSIVE, then journal_mode=WAL: the
  *                     first read of the file, where a held lock fails
  *                     within LOCK_WAIT_MS; then synchronous, cache size,
- *                     WAL size limit
+ *                     WAL size limit, checkpoint interval
  *   load_schema       BEGIN IMMEDIATE (the exclusive lock, kept until
  *                     close), migrate, generation + 1, read meta, COMMIT
  *
@@ -42,6 +42,7 @@
 #define BUSY_TIMEOUT_MS 2000         /* once ours, nobody should contend */
 #define CACHE_KIB       8192         /* page cache, KiB */
 #define WAL_LIMIT       (64LL << 20) /* WAL bytes kept after a checkpoint */
+#define WAL_CHECKPOINT  100          /* WAL pages that start a checkpoint */
 
 /* migrations[v] takes a database from user_version v to v + 1. */
 static const char *const migrations[SQLITE_FILE_SCHEMA_VERSION] = {
@@ -208,7 +209,7 @@ configure(struct opener *f, char *err, size_t errlen, int *exit_code)
 {
 	sqlite3_stmt *st = NULL;
 	const char *mode;
-	char sql[96];
+	char sql[160];
 	int rc;
 
 	sqlite3_busy_timeout(f->db, LOCK_WAIT_MS);
@@ -233,9 +234,9 @@ configure(struct opener *f, char *err, size_t errlen, int *exit_code)
 	st = NULL;
 	snprintf(sql, sizeof(sql),
 	    "PRAGMA synchronous = %s; PRAGMA cache_size = -%d; "
-	    "PRAGMA journal_size_limit = %lld",
+	    "PRAGMA journal_size_limit = %lld; PRAGMA wal_autocheckpoint = %d",
 	    f->sync == SYNC_FULL ? "FULL" : "NORMAL", CACHE_KIB,
-	    (long long)WAL_LIMIT);
+	    (long long)WAL_LIMIT, WAL_CHECKPOINT);
 	if ((rc = sqlite3_exec(f->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
 		goto fail;
 	return (0);
