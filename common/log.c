@@ -185,28 +185,28 @@ log_request(const struct log_request *r)
 	}
 	/* One line per request: appended, not printf'd (see textbuf.h). */
 	textbuf_init(&t, line, sizeof(line));
-	textbuf_puts(&t, "{\"ts\":\"");
+	textbuf_lit(&t, "{\"ts\":\"");
 	textbuf_puts(&t, ts);
-	textbuf_puts(
+	textbuf_lit(
 	    &t, "\",\"level\":\"info\",\"msg\":\"request\",\"instance\":\"");
 	textbuf_puts(&t, logger.instance);
-	textbuf_puts(&t, "\",\"method\":\"");
+	textbuf_lit(&t, "\",\"method\":\"");
 	textbuf_puts(&t, r->method);
-	textbuf_puts(&t, "\",\"route\":\"");
+	textbuf_lit(&t, "\",\"route\":\"");
 	textbuf_puts(&t, r->route);
-	textbuf_puts(&t, "\",\"status\":");
+	textbuf_lit(&t, "\",\"status\":");
 	textbuf_put_int(&t, r->status);
-	textbuf_puts(&t, ",\"dur_us\":");
+	textbuf_lit(&t, ",\"dur_us\":");
 	textbuf_put_int(&t, r->dur_us);
-	textbuf_puts(&t, ",\"bytes\":");
+	textbuf_lit(&t, ",\"bytes\":");
 	textbuf_put_int(&t, (int64_t)r->bytes);
-	textbuf_puts(&t, ",\"session\":\"");
+	textbuf_lit(&t, ",\"session\":\"");
 	textbuf_puts(&t, r->session);
-	textbuf_puts(&t, "\",\"request_id\":\"");
+	textbuf_lit(&t, "\",\"request_id\":\"");
 	textbuf_puts(&t, r->request_id);
-	textbuf_puts(&t, "\",\"remote\":\"");
+	textbuf_lit(&t, "\",\"remote\":\"");
 	textbuf_puts(&t, r->remote);
-	textbuf_puts(&t, "\"}\n");
+	textbuf_lit(&t, "\"}\n");
 	if (!t.full) {
 		fwrite(line, 1, (size_t)(t.p - line), stdout);
 		return;

@@ -84,41 +84,41 @@ write_fast(const struct session *s, const struct api_ctx *ctx, char *buf,
 	if (sb == NULL || s->user == NULL || s->created_by == NULL)
 		return (-1);
 	textbuf_init(&t, buf, len);
-	textbuf_puts(&t, "{\"user\":\"");
+	textbuf_lit(&t, "{\"user\":\"");
 	if (!put_plain(&t, s->user))
 		return (-1);
-	textbuf_puts(&t, "\",\"counter\":");
+	textbuf_lit(&t, "\",\"counter\":");
 	textbuf_put_int(&t, s->counter);
-	textbuf_puts(&t, ",\"data\":");
+	textbuf_lit(&t, ",\"data\":");
 	put_data(&t, s);
-	textbuf_puts(&t, ",\"created_at\":\"");
+	textbuf_lit(&t, ",\"created_at\":\"");
 	put_time(&t, s->created_at);
-	textbuf_puts(&t, "\",\"updated_at\":\"");
+	textbuf_lit(&t, "\",\"updated_at\":\"");
 	put_time(&t, s->updated_at);
-	textbuf_puts(&t, "\",\"expires_at\":\"");
+	textbuf_lit(&t, "\",\"expires_at\":\"");
 	put_time(&t, s->expires_at);
-	textbuf_puts(&t, "\",\"created_by\":\"");
+	textbuf_lit(&t, "\",\"created_by\":\"");
 	if (!put_plain(&t, s->created_by))
 		return (-1);
-	textbuf_puts(&t, "\",\"served_by\":");
+	textbuf_lit(&t, "\",\"served_by\":");
 	sblen = strlen(sb);
 	if (s->store_instance == NULL)
 		textbuf_put(&t, sb, sblen);
 	else {
 		/* The constant object, with the store's name added last. */
 		textbuf_put(&t, sb, sblen - 1);
-		textbuf_puts(&t, ",\"store_instance\":\"");
+		textbuf_lit(&t, ",\"store_instance\":\"");
 		if (!put_plain(&t, s->store_instance))
 			return (-1);
-		textbuf_puts(&t, "\"}");
+		textbuf_lit(&t, "\"}");
 	}
 	if (s->token != NULL) {
-		textbuf_puts(&t, ",\"token\":\"");
+		textbuf_lit(&t, ",\"token\":\"");
 		if (!put_plain(&t, s->token))
 			return (-1);
-		textbuf_puts(&t, "\"");
+		textbuf_lit(&t, "\"");
 	}
-	textbuf_puts(&t, "}");
+	textbuf_lit(&t, "}");
 	if (t.full)
 		return (-1);
 	*n = (size_t)(t.p - buf);
@@ -171,7 +171,7 @@ put_data(struct textbuf *t, const struct session *s)
 	if (s->data == NULL && s->data_json != NULL)
 		textbuf_puts(t, s->data_json);
 	else if (s->data == NULL)
-		textbuf_puts(t, "{}");
+		textbuf_lit(t, "{}");
 	else if (!t->full) {
 		n = json_dumpb(
 		    s->data, t->p, (size_t)(t->end - t->p), JSON_COMPACT);

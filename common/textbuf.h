@@ -27,6 +27,9 @@ void textbuf_put(struct textbuf *t, const char *src, size_t n);
 /* Append the string s, or set full. */
 void textbuf_puts(struct textbuf *t, const char *s);
 
+/* Append a string literal, its length known at compile time. */
+#define textbuf_lit(t, lit) textbuf_put((t), "" lit, sizeof(lit) - 1)
+
 /* Append v in decimal, as printf's "%lld" writes it, or set full. */
 void textbuf_put_int(struct textbuf *t, int64_t v);
 

@@ -14,7 +14,8 @@ START_TEST(test_appends_and_stops_when_full)
 	struct textbuf t;
 
 	textbuf_init(&t, buf, sizeof(buf));
-	textbuf_puts(&t, "abc");
+	textbuf_lit(&t, "ab");
+	textbuf_puts(&t, "c");
 	textbuf_put(&t, "defg", 4);
 	ck_assert_int_eq(t.full, 0);
 	ck_assert_int_eq(t.p - buf, 7);
