@@ -46,7 +46,7 @@ FUZZ_LIBS    = $(shell $(PKG_CONFIG) --libs $(PKGS_STATELESS) $(PKGS_COMMON))
 FUZZ_OPTS    = -timeout=10 -rss_limit_mb=2048 -print_final_stats=0
 
 # The stateless stores the targets drive (remote_doc.c lives in common/).
-FUZZ_STORES  = $(wildcard stateless/memory_store.c stateless/token_store.c)
+FUZZ_STORES  = $(filter-out stateless/main.c,$(wildcard stateless/*.c))
 FUZZ_LIB_OBJ = $(COMMON_SRC:%.c=$(FUZZ_O)/%.o) \
                $(FUZZ_STORES:%.c=$(FUZZ_O)/%.o) $(FUZZ_O)/web_assets.o \
                $(FUZZ_O)/tests/fuzz/harness.o

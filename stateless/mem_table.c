@@ -58,11 +58,17 @@
 #endif
 #ifdef MEM_TABLE_ASAN
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
 #define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
 #define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+/* LeakSanitizer does not look into mmap'd memory unless told to. */
+#define ROOT(p, n)   __lsan_register_root_region((p), (n))
+#define UNROOT(p, n) __lsan_unregister_root_region((p), (n))
 #else
 #define POISON(p, n)   ((void)(p), (void)(n))
 #define UNPOISON(p, n) ((void)(p), (void)(n))
+#define ROOT(p, n)     ((void)(p), (void)(n))
+#define UNROOT(p, n)   ((void)(p), (void)(n))
 #endif
 
 #define BLOCK_SHIFT   12 /* 4096 records, 512 KiB a block */
@@ -126,8 +132,10 @@ mem_table_free(struct mem_table *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nblocks; i++)
+	for (i = 0; i < t->nblocks; i++) {
+		UNROOT(t->blocks[i], BLOCK_BYTES);
 		unmap(t->blocks[i], BLOCK_BYTES);
+	}
 	free(t->blocks);
 	unmap(t->index, (t->mask + 1) * sizeof(*t->index));
 	free(t);
@@ -220,8 +228,11 @@ mem_table_remove(struct mem_table *t, struct mem_session *e)
 	if (t->mask + 1 > INDEX_MIN && t->count * 8 < t->mask + 1)
 		(void)index_resize(t, (t->mask + 1) / 2); /* may stay big */
 	if (t->nblocks > 0 &&
-	    t->count + 2 * BLOCK_RECORDS <= t->nblocks * BLOCK_RECORDS)
-		unmap(t->blocks[--t->nblocks], BLOCK_BYTES);
+	    t->count + 2 * BLOCK_RECORDS <= t->nblocks * BLOCK_RECORDS) {
+		--t->nblocks;
+		UNROOT(t->blocks[t->nblocks], BLOCK_BYTES);
+		unmap(t->blocks[t->nblocks], BLOCK_BYTES);
+	}
 }
 
 size_t
@@ -293,6 +304,7 @@ add_block(struct mem_table *t)
 	if ((b = map(BLOCK_BYTES)) == NULL)
 		return (-1);
 	POISON(b, BLOCK_BYTES);
+	ROOT(b, BLOCK_BYTES); /* records point at their data text */
 	t->blocks[t->nblocks++] = b;
 	return (0);
 }
