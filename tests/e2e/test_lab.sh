@@ -163,4 +163,14 @@ for p in $SEEN; do running "$p" && left+=" $p"; done
 check_eq "" "$left" "lab down leaves no process behind ($(wc -w <<<"$SEEN") pids checked)"
 lab down
 check_match 'not running' "$OUT" "lab down again: nothing to stop"
+
+# A fresh lab straight into remote mode: the stateless pods are ready only
+# once the stateful Service answers, so it must be up before they start.
+if [ "$stateful" = 1 ]; then
+	lab up --sessions remote
+	check_eq 0 "$RC" "lab up --sessions remote on a fresh lab"
+	check_match 'sessions +stateless: remote' "$OUT" "... its pods ready in remote mode"
+	lab down
+	check_eq 0 "$RC" "... and down again"
+fi
 finish
