@@ -75,8 +75,6 @@ static struct {
 	int installed;
 } cache;
 
-static void *evmem_malloc(size_t);
-static void *evmem_realloc(void *, size_t);
 static size_t class_of(size_t);
 
 int
@@ -85,7 +83,7 @@ evmem_install(void)
 #ifndef EVMEM_ASAN
 	if (!cache.installed) {
 		event_set_mem_functions(
-		    evmem_malloc, evmem_realloc, evmem_release);
+		    evmem_alloc, evmem_resize, evmem_release);
 		cache.installed = 1;
 	}
 #endif
@@ -99,18 +97,6 @@ evmem_free(void *p)
 		evmem_release(p);
 	else
 		free(p);
-}
-
-void *
-evmem_alloc(size_t n)
-{
-	return (evmem_malloc(n));
-}
-
-void *
-evmem_resize(void *p, size_t n)
-{
-	return (evmem_realloc(p, n));
 }
 
 void
@@ -162,8 +148,8 @@ evmem_trim(void)
 	}
 }
 
-static void *
-evmem_malloc(size_t n)
+void *
+evmem_alloc(size_t n)
 {
 	struct header *h;
 	struct free_block *b;
@@ -186,14 +172,14 @@ evmem_malloc(size_t n)
 	return (h + 1);
 }
 
-static void *
-evmem_realloc(void *p, size_t n)
+void *
+evmem_resize(void *p, size_t n)
 {
 	struct header *h, *nh;
 	void *q;
 
 	if (p == NULL)
-		return (evmem_malloc(n));
+		return (evmem_alloc(n));
 	h = (struct header *)p - 1;
 	/* It still fits its block (libevent never shrinks to free memory). */
 	if (h->cls != LARGE && n <= h->size)
@@ -205,7 +191,7 @@ evmem_realloc(void *p, size_t n)
 		nh->size = n;
 		return (nh + 1);
 	}
-	if ((q = evmem_malloc(n)) == NULL)
+	if ((q = evmem_alloc(n)) == NULL)
 		return (NULL);
 	memcpy(q, p, h->size < n ? h->size : n);
 	evmem_release(p);

@@ -22,7 +22,7 @@ int evmem_install(void);
  */
 void evmem_free(void *p);
 
-/* The allocator itself, for tests: malloc, realloc and free. */
+/* The allocator libevent is given (malloc, realloc, free); tests call it. */
 void *evmem_alloc(size_t n);
 void *evmem_resize(void *p, size_t n);
 void evmem_release(void *p);

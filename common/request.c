@@ -149,8 +149,9 @@ request_send_json(struct request *rq, int status, const json_t *doc)
 
 	/*
 	 * A small document is encoded on the stack and copied once into the
-	 * reply; a larger one (a data value near its 4 KiB limit) takes
-	 * json_dumps()'s heap buffer, handed over without a copy.
+	 * reply; a larger one (a data value near its 4 KiB limit, a long
+	 * /api/info) takes json_dumps()'s heap buffer, handed over without a
+	 * copy.
 	 */
 	n = json_dumpb(
 	    doc, stack, sizeof(stack), JSON_COMPACT | JSON_ENCODE_ANY);

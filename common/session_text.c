@@ -24,6 +24,8 @@
  * gives.  tests/check_session_text.c and tests/fuzz/fuzz_session_text.c
  * compare the two.
  */
+#include <sys/types.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,7 @@ static int write_fast(
     const struct session *, const struct api_ctx *, char *, size_t, size_t *);
 static int write_slow(
     const struct session *, const struct api_ctx *, struct evbuffer *);
+static ssize_t plain_length(const char *);
 static int put_plain(struct textbuf *, const char *);
 static void put_time(struct textbuf *, int64_t);
 static void put_data(struct textbuf *, const struct session *);
@@ -61,12 +64,19 @@ session_text_write(
 int
 session_text_is_plain(const char *str)
 {
+	return (plain_length(str) >= 0);
+}
+
+/* The length of str when it is its own JSON encoding, else -1. */
+static ssize_t
+plain_length(const char *str)
+{
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)str; *p != '\0'; p++)
 		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
-			return (0);
-	return (1);
+			return (-1);
+	return ((ssize_t)(p - (const unsigned char *)str));
 }
 
 /*
@@ -148,9 +158,11 @@ write_slow(
 static int
 put_plain(struct textbuf *t, const char *str)
 {
-	if (!session_text_is_plain(str))
+	ssize_t n = plain_length(str);
+
+	if (n < 0)
 		return (0);
-	textbuf_put(t, str, strlen(str));
+	textbuf_put(t, str, (size_t)n);
 	return (1);
 }
 
