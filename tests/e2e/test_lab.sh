@@ -74,6 +74,9 @@ wpid=$!
 sleep 1.5
 lab kill "$pinned"
 check_eq 0 "$RC" "lab kill $pinned"
+# In place, not by a reload: a second haproxy process with a copy of the
+# stick table could send the client's next request elsewhere once more.
+check_match 'haproxy \(pid [0-9]+\) updated: endpoints now' "$OUT" "... haproxy's servers are changed in place"
 wait "$wpid" || true
 W=$(cat "$E2E_TMP/w.out")
 printf '%s\n' "$W" | sed 's/^/#   watch: /'
@@ -137,8 +140,25 @@ check_match 'stateless-[a-z0-9]{5} +[0-9]+ +127\.0\.0\.1:[0-9]+ +yes +UP' "$OUT"
 if [ "$stateful" = 1 ]; then
 	lab scale stateless 3
 	for mode in token remote; do
+		# A client polls the Service all through the rollout (400 requests
+		# at most, stopped by a file).
+		rm -f "$E2E_TMP/stop"
+		for ((i = 0; i < 400; i++)); do
+			[ -e "$E2E_TMP/stop" ] && break
+			curl -s --noproxy '*' -o /dev/null -w '%{http_code}\n' --max-time 2 "$SL/healthz" || true
+			sleep 0.02
+		done >"$E2E_TMP/codes" &
+		poller=$!
 		lab up --sessions "$mode"
+		touch "$E2E_TMP/stop"
+		wait "$poller" || true
 		check_match "sessions +stateless: $mode" "$OUT" "lab up --sessions $mode rolls the stateless pods"
+		check_eq "" "$(grep -v '^200$' "$E2E_TMP/codes" | sort | uniq -c)" \
+			"... new pods join the Service before old ones leave: $(wc -l <"$E2E_TMP/codes") requests during the rollout, all 200"
+		served=$(for i in 1 2 3 4 5 6; do
+			curl -s --noproxy '*' -D - -o /dev/null "$SL/healthz" | tr -d '\r' | awk 'tolower($1) == "x-served-by:" { print $2 }'
+		done | sort -u | wc -l)
+		check_eq 3 "$served" "... and round-robin reaches each of the 3 new pods"
 		# One session, one watcher, and a pod killed in the middle.
 		"$ROOT/tools/watch" --count 16 --user student "$SL" >"$E2E_TMP/w.out" 2>&1 &
 		wpid=$!
@@ -153,6 +173,10 @@ if [ "$stateful" = 1 ]; then
 	lab up --sessions memory
 	lab scale stateless 1
 fi
+
+# Endpoints changed in place all along: haproxy never fell over doing it.
+check_eq "" "$(grep -E 'exit-on-failure|Segmentation|Aborted' "$LAB/haproxy/haproxy.log")" \
+	"haproxy ran through every change without a crash"
 
 # Down: nothing left.
 lab down
