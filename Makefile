@@ -123,7 +123,8 @@ check-unit: build $(O)/check_all
 	CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-30} $(O)/check_all
 
 check-e2e: build
-	STATELAB_BIN=$(B) tests/e2e/run
+	@$(MAKE) --no-print-directory bench-ceiling
+	STATELAB_BIN=$(B) STATELAB_BENCH_CEILING=$(BENCH_CEILING) tests/e2e/run
 
 check-lint:
 	tools/lint
