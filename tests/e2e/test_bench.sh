@@ -66,7 +66,7 @@ EOF
 
 # The rows at many sessions, whose label carries the count.
 for kind in stateless stateful; do
-	if grep -Eq "^\| $kind[^|]*, [0-9,]+ sessions \| GET /api/session \| [0-9]{1,3}(,[0-9]{3})* \|" "$REPORT"; then
+	if grep -Eq "^\| ${kind}[^|]*, [0-9,]+ sessions \| GET /api/session \| [0-9]{1,3}(,[0-9]{3})* \|" "$REPORT"; then
 		ok "measured: $kind reads at 2,000 sessions"
 	else
 		fail "not measured: $kind reads at 2,000 sessions"
