@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * clock.c - wall-clock milliseconds and RFC 3339 timestamps.
+ * clock.c - wall-clock milliseconds, RFC 3339 timestamps and HTTP dates.
  *
  * Session times (created_at, expires_at) are wall-clock milliseconds,
  * because they are shown to people and stored on disk; durations use the
@@ -90,4 +90,28 @@ clock_format_rfc3339(int64_t ms, char *buf, size_t len)
 	} else
 		snprintf(buf, len, "%s.%03dZ", cache[i].text, (int)frac);
 	return (buf);
+}
+
+const char *
+clock_http_date(void)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	/* One second's text, per thread like the cache above. */
+	static _Thread_local time_t cached = -1;
+	static _Thread_local char text[CLOCK_HTTP_DATE_MAX];
+	time_t secs = (time_t)(clock_now_ms() / 1000);
+	struct tm tm;
+
+	if (secs != cached && gmtime_r(&secs, &tm) != NULL &&
+	    tm.tm_year + 1900 >= 0 && tm.tm_year + 1900 <= 9999) {
+		snprintf(text, sizeof(text),
+		    "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+		    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+		    tm.tm_hour, tm.tm_min, tm.tm_sec);
+		cached = secs;
+	}
+	return (text);
 }

@@ -1,5 +1,5 @@
 /*
- * clock.h - wall-clock milliseconds and RFC 3339 timestamps.
+ * clock.h - wall-clock milliseconds, RFC 3339 timestamps and HTTP dates.
  */
 #ifndef STATELAB_COMMON_CLOCK_H
 #define STATELAB_COMMON_CLOCK_H
@@ -21,5 +21,15 @@ int64_t clock_mono_us(void);
  * CLOCK_RFC3339_MAX bytes).  Returns buf.
  */
 char *clock_format_rfc3339(int64_t ms, char *buf, size_t len);
+
+/* "Sun, 06 Nov 1994 08:49:37 GMT" and its NUL. */
+#define CLOCK_HTTP_DATE_MAX 30
+
+/*
+ * The current time as an HTTP Date (RFC 9110's IMF-fixdate, in English
+ * whatever the locale), formatted once per second and kept.  The text is
+ * valid until the next call from the same thread.
+ */
+const char *clock_http_date(void);
 
 #endif /* STATELAB_COMMON_CLOCK_H */

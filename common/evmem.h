@@ -6,7 +6,12 @@
 
 #include <stddef.h>
 
-#define EVMEM_KEEP 512 /* freed blocks kept per size class at most */
+/*
+ * Freed blocks are kept up to EVMEM_KEEP_BYTES of each size class: the
+ * 32-byte class keeps 8192 blocks, the 8 KiB class 32.
+ */
+#define EVMEM_KEEP_BYTES       (256u << 10)
+#define EVMEM_KEEP(class_size) (EVMEM_KEEP_BYTES / (class_size))
 
 /*
  * Give libevent this allocator.  Call it first, before anything else

@@ -83,8 +83,27 @@ request_send(struct request *rq, int status, const char *content_type,
 	struct evkeyvalq *out = evhttp_request_get_output_headers(rq->req);
 	const char *origin;
 	struct log_request line;
-	size_t nroutes;
+	size_t nroutes, bytes;
 
+	bytes = evbuffer_get_length(
+	    body != NULL ? body : evhttp_request_get_output_buffer(rq->req));
+	/*
+	 * Date and Content-Length are written here, from a per-second cache
+	 * and without printf: evhttp would otherwise format each with
+	 * snprintf on every reply.  Content-Length goes where evhttp would
+	 * put it: on every reply that has a body (not HEAD, 1xx, 204, 304).
+	 */
+	evhttp_add_header(out, "Date", clock_http_date());
+	if (status >= 200 && status != 204 && status != 304 &&
+	    evhttp_request_get_command(rq->req) != EVHTTP_REQ_HEAD) {
+		char len[24];
+		struct textbuf t;
+
+		textbuf_init(&t, len, sizeof(len));
+		textbuf_put_int(&t, (int64_t)bytes);
+		textbuf_put(&t, "", 1); /* its NUL: 24 bytes hold any size */
+		evhttp_add_header(out, "Content-Length", len);
+	}
 	evhttp_add_header(out, "X-Served-By", ctx->cfg->instance);
 	evhttp_add_header(out, "X-Request-Id", rq->id);
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
@@ -110,8 +129,7 @@ request_send(struct request *rq, int status, const char *content_type,
 	line.method = rq->method;
 	line.route = api_route_names(&nroutes)[rq->route];
 	line.status = status;
-	line.bytes = evbuffer_get_length(
-	    body != NULL ? body : evhttp_request_get_output_buffer(rq->req));
+	line.bytes = bytes;
 	line.session = rq->session == REQUEST_SESSION_HIT ? "hit"
 	    : rq->session == REQUEST_SESSION_MISS         ? "miss"
 	                                                  : "none";

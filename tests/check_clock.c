@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* check_clock.c - tests for common/clock.c. */
 #include <check.h>
+#include <regex.h>
+#include <string.h>
+#include <time.h>
 
 #include "check_suites.h"
 #include "clock.h"
@@ -32,6 +35,38 @@ START_TEST(test_rfc3339)
 }
 END_TEST
 
+START_TEST(test_http_date)
+{
+	char a[CLOCK_HTTP_DATE_MAX], want[CLOCK_HTTP_DATE_MAX];
+	regex_t re;
+	struct tm tm;
+	time_t now;
+	int tries;
+
+	ck_assert_int_eq(
+	    regcomp(&re,
+	        "^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] "
+	        "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+	        "[0-9]{4} [0-2][0-9]:[0-5][0-9]:[0-6][0-9] GMT$",
+	        REG_EXTENDED | REG_NOSUB),
+	    0);
+	/* Equal to strftime's C-locale text of the same second (retried if
+	 * the second turns between the two). */
+	for (tries = 0; tries < 3; tries++) {
+		now = time(NULL);
+		strcpy(a, clock_http_date());
+		ck_assert_ptr_nonnull(gmtime_r(&now, &tm));
+		strftime(want, sizeof(want), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		if (time(NULL) == now)
+			break;
+	}
+	ck_assert_int_eq(regexec(&re, a, 0, NULL, 0), 0);
+	ck_assert_str_eq(a, want);
+	ck_assert_uint_eq(strlen(a), CLOCK_HTTP_DATE_MAX - 1);
+	regfree(&re);
+}
+END_TEST
+
 START_TEST(test_clocks_move)
 {
 	int64_t a = clock_mono_us(), w = clock_now_ms();
@@ -48,6 +83,7 @@ clock_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_rfc3339);
+	tcase_add_test(tc, test_http_date);
 	tcase_add_test(tc, test_clocks_move);
 	suite_add_tcase(s, tc);
 	return (s);

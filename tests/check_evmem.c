@@ -44,7 +44,7 @@ END_TEST
 START_TEST(test_reuse_up_to_the_limit)
 {
 	void *a, *b;
-	void *many[EVMEM_KEEP + 10];
+	void *many[EVMEM_KEEP(128) + 10];
 	size_t i;
 
 	evmem_trim();
@@ -58,11 +58,12 @@ START_TEST(test_reuse_up_to_the_limit)
 	/* Large blocks are never kept. */
 	evmem_release(evmem_alloc(20000));
 	ck_assert_uint_eq(evmem_cached(), 1);
-	for (i = 0; i < EVMEM_KEEP + 10; i++)
+	/* 100 bytes: the 128-byte class. */
+	for (i = 0; i < EVMEM_KEEP(128) + 10; i++)
 		ck_assert_ptr_nonnull(many[i] = evmem_alloc(100));
-	for (i = 0; i < EVMEM_KEEP + 10; i++)
+	for (i = 0; i < EVMEM_KEEP(128) + 10; i++)
 		evmem_release(many[i]);
-	ck_assert_uint_eq(evmem_cached(), EVMEM_KEEP + 1);
+	ck_assert_uint_eq(evmem_cached(), EVMEM_KEEP(128) + 1);
 	evmem_trim();
 	ck_assert_uint_eq(evmem_cached(), 0);
 }

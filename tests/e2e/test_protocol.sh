@@ -27,6 +27,13 @@ protocol() {
 	req GET "$s:/api/session" -H "Authorization: Bearer $tok"
 	check_eq "200 alice" "$STATUS $(json .user)" "$svc: GET /api/session with Bearer"
 	check_eq null "$(json .token)" "$svc: no token in a plain read"
+	# The server writes Date and Content-Length itself (request_send).
+	check_match '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$' \
+		"$(header Date)" "$svc: Date is an HTTP date"
+	check_eq "$(wc -c <"$E2E_TMP/body")" "$(header Content-Length)" "$svc: Content-Length is the body's length"
+	check_eq 1 "$(grep -ci '^content-length:' <<<"$HEADERS")" "$svc: ... sent once"
+	req HEAD "$s:/api/session" -I -H "Authorization: Bearer $tok"
+	check_eq "200 0" "$STATUS $(grep -ci '^content-length:' <<<"$HEADERS" || true)" "$svc: HEAD: 200, no Content-Length"
 
 	# POST /api/session/counter
 	req POST "$s:/api/session/counter" -b "sid=$tok"
@@ -125,6 +132,7 @@ protocol() {
 	# Logout.
 	req DELETE "$s:/api/session" -b "sid=$tok"
 	check_eq 204 "$STATUS" "$svc: DELETE /api/session logs out"
+	check_eq 0 "$(grep -ci '^content-length:' <<<"$HEADERS" || true)" "$svc: ... a 204 without Content-Length"
 	check_match 'sid=; Path=/; Max-Age=0' "$(header Set-Cookie)" "$svc: ... and clears the cookie"
 	req GET "$s:/api/session" -b "sid=$tok"
 	check_eq 401 "$STATUS" "$svc: the token is dead after logout"
