@@ -262,7 +262,7 @@ send_page(struct request *rq, const struct web_asset *page)
 	}
 	/* The asset is static data compiled in: no copy. */
 	evbuffer_add_reference(buf, page->data, page->len, NULL, NULL);
-	request_add_header(rq, "Cache-Control", "no-cache");
+	rq->cache_control = "no-cache";
 	request_add_header(rq, "Content-Security-Policy", WEB_CSP);
 	request_add_header(rq, "Referrer-Policy", "no-referrer");
 	request_add_header(rq, "X-Frame-Options", "DENY");

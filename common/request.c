@@ -104,16 +104,17 @@ request_send(struct request *rq, int status, const char *content_type,
 		textbuf_put(&t, "", 1); /* its NUL: 24 bytes hold any size */
 		evhttp_add_header(out, "Content-Length", len);
 	}
+	/* Early in the list too, where evhttp looks it up before sending. */
+	if (content_type != NULL)
+		evhttp_add_header(out, "Content-Type", content_type);
 	evhttp_add_header(out, "X-Served-By", ctx->cfg->instance);
 	evhttp_add_header(out, "X-Request-Id", rq->id);
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(out, "Server",
 	    ctx->cfg->verbose_server_header ? "statelab/" STATELAB_VERSION
 	                                    : "statelab");
-	if (evhttp_find_header(out, "Cache-Control") == NULL)
-		evhttp_add_header(out, "Cache-Control", "no-store");
-	if (content_type != NULL)
-		evhttp_add_header(out, "Content-Type", content_type);
+	evhttp_add_header(out, "Cache-Control",
+	    rq->cache_control != NULL ? rq->cache_control : "no-store");
 	origin = evhttp_find_header(
 	    evhttp_request_get_input_headers(rq->req), "Origin");
 	if (origin != NULL && config_cors_allows(ctx->cfg, origin)) {

@@ -44,6 +44,7 @@ struct request {
 	enum metrics_store_op op;    /* the store operation under way */
 	int64_t op_t0_us;            /* when it started */
 	int render;                  /* api_session.c: how to answer */
+	const char *cache_control;   /* static text; NULL: "no-store" */
 };
 
 /*
@@ -58,11 +59,11 @@ void request_add_header(
     struct request *rq, const char *name, const char *value);
 
 /*
- * Send the reply: the common headers (X-Served-By, X-Request-Id, CORS,
- * nosniff, Cache-Control), then status and body; then log, count, and
- * free rq.  body is not freed (evhttp borrows it); NULL sends what was
- * written into request_body(rq), which is nothing unless written.  If
- * the client has gone, the reply is dropped safely.
+ * Send the reply: the common headers (Date, Content-Length, X-Served-By,
+ * X-Request-Id, CORS, nosniff, Cache-Control), then status and body; then log,
+ * count, and free rq.  body is not freed (evhttp borrows it); NULL sends what
+ * was written into request_body(rq), which is nothing unless written.  If the
+ * client has gone, the reply is dropped safely.
  */
 void request_send(struct request *rq, int status, const char *content_type,
     struct evbuffer *body);
