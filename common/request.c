@@ -85,8 +85,9 @@ request_send(struct request *rq, int status, const char *content_type,
 	struct log_request line;
 	size_t nroutes, bytes;
 
-	bytes = evbuffer_get_length(
-	    body != NULL ? body : evhttp_request_get_output_buffer(rq->req));
+	/* evhttp sends its output buffer with body appended to it. */
+	bytes = evbuffer_get_length(evhttp_request_get_output_buffer(rq->req)) +
+	    (body != NULL ? evbuffer_get_length(body) : 0);
 	/*
 	 * Date and Content-Length are written here, from a per-second cache
 	 * and without printf: evhttp would otherwise format each with
