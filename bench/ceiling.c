@@ -18,7 +18,7 @@
  * It deliberately does not read the request body, set timeouts or limit
  * connections: anything it did per request would lower the ceiling.
  * Its event loop is configured as the servers' are (epoll's changelist,
- * common/service.c), so the ratio measures our code, not a setting.
+ * common/server.c), so the ratio measures our code, not a setting.
  */
 
 #define _POSIX_C_SOURCE 200809L /* gmtime_r() under -std=c11 */
@@ -105,9 +105,10 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* The servers' loop configuration: see new_event_base(). */
+	/* The servers' loop: common/server.c, server_base_new(). */
 	if ((cfg = event_config_new()) == NULL ||
-	    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) ||
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) ==
+	        -1 ||
 	    (base = event_base_new_with_config(cfg)) == NULL ||
 	    (http = evhttp_new(base)) == NULL ||
 	    (body = evbuffer_new()) == NULL) {

@@ -89,6 +89,32 @@ static void stop_accepting(struct server *);
 static void finish(struct server *, const char *);
 static struct timeval ms_tv(int64_t);
 
+/*
+ * The event loop, with epoll's changelist: a change to a descriptor's
+ * events waits for the next epoll_wait(), and the changes made between
+ * two waits become one epoll_ctl() call per descriptor (or none, when
+ * they cancel out).  evhttp turns reading off and writing on for each
+ * reply, and back: four epoll_ctl() calls a request without the
+ * changelist, two with it.  libevent leaves it off by default because
+ * it is unsafe when two descriptors share one open file description
+ * (dup(), fork(), SCM_RIGHTS, an inherited socket); no descriptor our
+ * servers give libevent shares one.
+ */
+struct event_base *
+server_base_new(void)
+{
+	struct event_config *cfg;
+	struct event_base *base = NULL;
+
+	if ((cfg = event_config_new()) == NULL)
+		return (NULL);
+	if (event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) !=
+	    -1)
+		base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return (base);
+}
+
 struct server *
 server_new(struct api_ctx *ctx, char *err, size_t errlen)
 {

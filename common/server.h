@@ -7,7 +7,14 @@
 #include <stddef.h>
 
 struct api_ctx;
+struct event_base;
 struct server;
+
+/*
+ * A new event base as both servers run it: epoll's changelist on (two
+ * epoll_ctl() calls a request, not four).  NULL when out of memory.
+ */
+struct event_base *server_base_new(void);
 
 /*
  * Create the HTTP server for ctx (its cfg, store and base must be set):

@@ -30,7 +30,6 @@
 #include "session.h"
 #include "token.h"
 
-static struct event_base *new_event_base(void);
 static void log_settings(const struct api_ctx *);
 
 int
@@ -73,7 +72,7 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 		fatalx(1, "out of memory");
 	if (token_random_hex(ctx.boot_id, 8) == -1)
 		fatalx(1, "no randomness from getrandom(2)");
-	if ((ctx.base = new_event_base()) == NULL)
+	if ((ctx.base = server_base_new()) == NULL)
 		fatalx(1, "cannot create the event loop");
 
 	params.base = ctx.base;
@@ -116,30 +115,6 @@ service_main(const struct service_desc *desc, int argc, char *const argv[])
 }
 
 /* One line with every effective setting; secrets appear as file counts. */
-/*
- * The event loop, with epoll's changelist: a change of a descriptor's
- * events waits for the next epoll_wait(), and the changes between two
- * waits become one epoll_ctl() (or none, when they cancel out).  evhttp
- * turns reading off and writing on for each reply, and back: four
- * epoll_ctl() calls a request without the changelist, two with it, and
- * 20 % more requests a second on one core (make bench, issue #9).
- * libevent leaves it off by default because it is unsafe with dup()ed
- * descriptors; neither server dup()s a descriptor it gives libevent.
- */
-static struct event_base *
-new_event_base(void)
-{
-	struct event_config *cfg;
-	struct event_base *base;
-
-	if ((cfg = event_config_new()) == NULL)
-		return (NULL);
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-	base = event_base_new_with_config(cfg);
-	event_config_free(cfg);
-	return (base);
-}
-
 static void
 log_settings(const struct api_ctx *ctx)
 {

@@ -58,7 +58,7 @@ start(int deferred)
 	    "http://allowed.example", NULL);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = &cfg;
-	ctx.base = event_base_new();
+	ctx.base = server_base_new();
 	ctx.admin_ready = 1;
 	snprintf(ctx.boot_id, sizeof(ctx.boot_id), "0123456789abcdef");
 	p.base = ctx.base;

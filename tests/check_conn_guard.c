@@ -21,6 +21,7 @@
 
 #include "check_suites.h"
 #include "conn_guard.h"
+#include "server.h"
 
 static struct event_base *base;
 static struct evhttp *http;
@@ -42,7 +43,7 @@ start(int64_t max, int64_t deadline_ms)
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 
-	base = event_base_new();
+	base = server_base_new();
 	http = evhttp_new(base);
 	ck_assert_ptr_nonnull(http);
 	evhttp_set_gencb(http, on_request, NULL);

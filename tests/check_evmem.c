@@ -18,6 +18,7 @@
 
 #include "check_suites.h"
 #include "evmem.h"
+#include "server.h"
 #include "store_server.h"
 #include "test_util.h"
 
@@ -116,7 +117,7 @@ START_TEST(test_installed_under_libevent)
 	if (fork != NULL && strcmp(fork, "no") == 0)
 		return;
 	(void)evmem_install(); /* not under AddressSanitizer: see evmem.c */
-	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_ptr_nonnull(base = server_base_new());
 	ss = store_server_start(base, 0, "evmem-test", 60, 10, test_now_ms);
 	port = store_server_port(ss);
 	ck_assert_int_eq(test_http(base, port, "POST", "/api/sessions", json,

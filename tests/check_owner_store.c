@@ -23,6 +23,7 @@
 #include "memory_store.h"
 #include "owner_store.h"
 #include "remote_store.h"
+#include "server.h"
 #include "session.h"
 #include "store_server.h"
 #include "store_sync.h"
@@ -38,7 +39,7 @@ static void
 setup(void)
 {
 	log_init(LOG_LEVEL_ERROR, LOG_FORMAT_JSON, "owner-test");
-	base = event_base_new();
+	base = server_base_new();
 	test_now = clock_now_ms() / 1000 * 1000;
 	/* Forwarded operations take two HTTP round trips: wait longer. */
 	store_sync_set_wait(5000);

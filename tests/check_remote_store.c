@@ -23,6 +23,7 @@
 #include "log.h"
 #include "remote_doc.h"
 #include "remote_store.h"
+#include "server.h"
 #include "session.h"
 #include "store_server.h"
 #include "store_sync.h"
@@ -38,7 +39,7 @@ static void
 setup(void)
 {
 	log_init(LOG_LEVEL_ERROR, LOG_FORMAT_JSON, "remote-test");
-	base = event_base_new();
+	base = server_base_new();
 	/* The in-process server sweeps on the real clock: start there. */
 	test_now = clock_now_ms() / 1000 * 1000;
 	/* Answers come over HTTP: wait as long as the slowest deadline. */

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "memory_store.h"
 #include "remote_store.h"
+#include "server.h"
 #include "session.h"
 #include "sqlite_store.h"
 #include "store_server.h"
@@ -157,7 +158,7 @@ open_store(int i)
 	snprintf(dir, sizeof(dir), "/tmp/statelab-contract.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(db, sizeof(db), "%s/contract.db", dir);
-	base = event_base_new();
+	base = server_base_new();
 	/* For a stateless backend the list ends before "--db". */
 	test_config(&cfg, factories[i].service, "--instance", "contract",
 	    "--session-ttl", "60", "--max-sessions", "3",
