@@ -439,6 +439,28 @@ START_TEST(test_claims_checked)
 		{ "{\"counter\":5,\"created_at\":1,\"created_by\":\"x\","
 		  "\"data\":{},\"iat\":1,\"iss\":\"x\",\"sub\":\"a\"}",
 		    "\"exp\"" },
+		/* libjwt reads these as 0: the claim's JSON tells them apart.
+		 */
+		{ "{\"counter\":0.0,\"created_at\":1,\"created_by\":\"x\","
+		  "\"data\":{},\"exp\":1900000000,\"iat\":1,\"iss\":\"x\","
+		  "\"sub\":\"a\"}",
+		    "\"counter\" is missing or not an integer" },
+		{ "{\"counter\":false,\"created_at\":1,\"created_by\":\"x\","
+		  "\"data\":{},\"exp\":1900000000,\"iat\":1,\"iss\":\"x\","
+		  "\"sub\":\"a\"}",
+		    "\"counter\" is missing or not an integer" },
+		{ "{\"counter\":0,\"created_at\":null,\"created_by\":\"x\","
+		  "\"data\":{},\"exp\":1900000000,\"iat\":1,\"iss\":\"x\","
+		  "\"sub\":\"a\"}",
+		    "\"created_at\" is missing or not an integer" },
+		{ "{\"counter\":0,\"created_at\":1,\"created_by\":7,"
+		  "\"data\":{},\"exp\":1900000000,\"iat\":1,\"iss\":\"x\","
+		  "\"sub\":\"a\"}",
+		    "\"created_by\" is missing or not a string" },
+		{ "{\"counter\":0,\"created_at\":1,\"created_by\":\"x\","
+		  "\"data\":\"{}\",\"exp\":1900000000,\"iat\":1,\"iss\":\"x\","
+		  "\"sub\":\"a\"}",
+		    "\"data\" is missing or not an object" },
 	};
 	struct tstore t;
 	struct store_result r;
@@ -454,6 +476,73 @@ START_TEST(test_claims_checked)
 		    "case %zu: %s", i, r.detail);
 		free(tok);
 	}
+	/* A true 0 is a counter like any other. */
+	tok = forge("{\"counter\":0,\"created_at\":0,\"created_by\":\"x\","
+	            "\"data\":{\"k\":[0]},\"exp\":1900000000,\"iat\":0,"
+	            "\"iss\":\"x\",\"sub\":\"a\"}",
+	    K1);
+	ck_assert_int_eq(store_sync_get(NULL, t.st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.counter, 0);
+	ck_assert_int_eq(r.created_at, 0);
+	ck_assert_str_eq(r.data, "{\"k\":[0]}");
+	free(tok);
+	tclose(&t);
+}
+END_TEST
+
+/*
+ * A header other than the one we write, in bytes, is parsed and checked:
+ * another field, or the same fields in another order, is fine.
+ */
+START_TEST(test_other_headers)
+{
+	static const char claims[] =
+	    "{\"counter\":3,\"created_at\":1,\"created_by\":\"x\","
+	    "\"data\":{},\"exp\":1900000000,\"iat\":1,\"iss\":\"x\","
+	    "\"sub\":\"a\"}";
+	struct tstore t;
+	struct store_result r;
+	jwt_t *jwt = NULL;
+	char *tok;
+
+	topen(&t, "tok-a", k1, NULL);
+	ck_assert_int_eq(jwt_new(&jwt), 0);
+	ck_assert_int_eq(jwt_set_alg(jwt, JWT_ALG_HS256,
+	                     (const unsigned char *)K1, (int)strlen(K1)),
+	    0);
+	ck_assert_int_eq(jwt_add_header(jwt, "kid", "2026-11"), 0);
+	ck_assert_int_eq(jwt_add_grants_json(jwt, claims), 0);
+	ck_assert_ptr_nonnull(tok = jwt_encode_str(jwt));
+	jwt_free(jwt);
+	ck_assert_int_eq(store_sync_get(NULL, t.st, tok, &r), STORE_OK);
+	ck_assert_int_eq(r.counter, 3);
+	free(tok);
+	tclose(&t);
+}
+END_TEST
+
+/*
+ * libjwt cannot carry U+0000 in a string: a put of one is refused with
+ * a reason, and the session it was meant for is unchanged.
+ */
+START_TEST(test_nul_in_data)
+{
+	struct tstore t;
+	struct store_result r;
+	char tok[4200];
+
+	topen(&t, "tok-a", k1, NULL);
+	ck_assert_int_eq(store_sync_create(NULL, t.st, "alice", &r), STORE_OK);
+	snprintf(tok, sizeof(tok), "%s", r.token);
+	ck_assert_int_eq(
+	    store_sync_data_put(NULL, t.st, tok, "a", "[\"x\"]", &r), STORE_OK);
+	snprintf(tok, sizeof(tok), "%s", r.token);
+	ck_assert_int_eq(store_sync_data_put(NULL, t.st, tok, "b",
+	                     "{\"deep\":[\"a\\u0000b\"]}", &r),
+	    STORE_INVALID);
+	ck_assert_msg(strstr(r.detail, "U+0000") != NULL, "%s", r.detail);
+	ck_assert_int_eq(store_sync_get(NULL, t.st, tok, &r), STORE_OK);
+	ck_assert_str_eq(r.data, "{\"a\":[\"x\"]}");
 	tclose(&t);
 }
 END_TEST
@@ -600,6 +689,8 @@ token_store_suite(void)
 	tcase_add_test(tc, test_wrong_algorithms);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_claims_checked);
+	tcase_add_test(tc, test_other_headers);
+	tcase_add_test(tc, test_nul_in_data);
 	suite_add_tcase(s, tc);
 	return (s);
 }

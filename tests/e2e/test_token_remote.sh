@@ -165,6 +165,14 @@ token_checks() {
 	req GET tc:/api/session -H "Authorization: Bearer AAAAAAAAAAAAAAAAAAAAAA"
 	check_match 'not a JWT' "$(json .detail)" "token: an opaque token is not a JWT"
 
+	# A string holding U+0000: JSON allows it, libjwt cannot carry it.
+	req PUT tc:/api/session/data/nul -H "Authorization: Bearer $tok" \
+		-H 'Content-Type: application/json' -d '"a\u0000b"'
+	check_eq 422 "$STATUS" "token: a string holding \\u0000 is refused (422)"
+	check_match 'U\+0000' "$(json .detail)" "token: ... saying why"
+	req GET tc:/api/session -H "Authorization: Bearer $tok"
+	check_eq 200 "$STATUS" "token: ... and the token is still good"
+
 	# Too big for a cookie: 413 that says why, the last token still good.
 	big=$(printf '"%01500d"' 0)
 	for i in 1 2 3; do
